@@ -1,0 +1,197 @@
+"""The names and key schemas of every AWS resource, defined once.
+
+The CDK constructs, the local cloud and the tests all read these specs, so a
+table key or a stream name can never drift between what is deployed, what runs
+on a laptop and what the tests exercise. Physical names carry the stage
+(`dev`, `prod`, `local`) so that two environments can share one account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+AttrType = Literal["S", "N", "B"]
+
+APP = "tradewind"
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: AttrType = "S"
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition: Key
+    sort: Key | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical: str
+    partition: Key
+    sort: Key | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+    stream: bool = False
+    purpose: str = ""
+
+    def physical(self, stage: str) -> str:
+        return physical_name(stage, self.logical)
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    logical: str
+    shards: int
+    retention_hours: int = 24
+    purpose: str = ""
+
+    def physical(self, stage: str) -> str:
+        return physical_name(stage, self.logical)
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    logical: str
+    versioned: bool
+    purpose: str = ""
+
+    def physical(self, stage: str, account: str) -> str:
+        # Bucket names are global: the account id keeps them unique.
+        return f"{physical_name(stage, self.logical)}-{account}"
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    logical: str
+    purpose: str = ""
+
+    def physical(self, stage: str) -> str:
+        return physical_name(stage, self.logical)
+
+
+@dataclass(frozen=True)
+class StateMachineSpec:
+    logical: str
+    purpose: str = ""
+
+    def physical(self, stage: str) -> str:
+        return physical_name(stage, self.logical)
+
+
+def physical_name(stage: str, logical: str) -> str:
+    return f"{APP}-{stage}-{logical}"
+
+
+PK = Key("pk")
+SK = Key("sk")
+
+TABLES: dict[str, TableSpec] = {
+    spec.logical: spec
+    for spec in (
+        TableSpec("strategies", PK, SK, purpose="strategy documents and their versions"),
+        TableSpec(
+            "runs",
+            PK,
+            SK,
+            indexes=(Index("by-status", Key("gsi1pk"), Key("gsi1sk")),),
+            purpose="backtest, paper and live runs with status and metrics",
+        ),
+        TableSpec(
+            "orders",
+            PK,
+            SK,
+            indexes=(Index("by-client-id", Key("client_order_id")),),
+            purpose="orders and fills",
+        ),
+        TableSpec("positions", PK, SK, purpose="open positions per strategy run"),
+        TableSpec(
+            "ledger",
+            PK,
+            SK,
+            indexes=(Index("by-owner", Key("gsi1pk"), Key("gsi1sk")),),
+            purpose="accounts, balances, journal entries and transfers",
+        ),
+        TableSpec(
+            "accounts",
+            PK,
+            SK,
+            indexes=(Index("by-email", Key("email")),),
+            purpose="users, profiles and audit records",
+        ),
+        TableSpec(
+            "idempotency",
+            Key("id"),
+            ttl_attribute="expiration",
+            purpose="Powertools idempotency records",
+        ),
+        TableSpec(
+            "connections",
+            Key("connection_id"),
+            indexes=(Index("by-topic", Key("topic"), Key("connection_id")),),
+            ttl_attribute="expires_at",
+            purpose="WebSocket connections and their subscriptions",
+        ),
+        TableSpec("market-state", PK, SK, purpose="live bar and indicator engine state per symbol"),
+    )
+}
+
+MARKET_DATA_STREAM = StreamSpec("market-data", shards=2, purpose="ticks and bars, partition key = symbol")
+
+BUCKETS: dict[str, BucketSpec] = {
+    spec.logical: spec
+    for spec in (
+        BucketSpec("market-lake", versioned=True, purpose="Parquet by symbol/timeframe/year"),
+        BucketSpec("reports", versioned=True, purpose="backtest reports"),
+        BucketSpec("web", versioned=False, purpose="the admin and investor web apps"),
+    )
+}
+
+MARKET_DATA_DLQ = QueueSpec("market-data-dlq", purpose="Kinesis records the consumer could not process")
+
+BACKTEST_STATE_MACHINE = StateMachineSpec("backtest", purpose="backtest jobs")
+
+USER_GROUPS: tuple[str, ...] = ("admin", "investor")
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A Lambda function: its code lives in `functions/<folder>/handler.py`."""
+
+    logical: str
+    layers: tuple[str, ...] = ("core",)
+    memory_mb: int = 512
+    timeout_s: int = 30
+    purpose: str = ""
+    environment: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> str:
+        return self.logical.replace("-", "_")
+
+    def physical(self, stage: str) -> str:
+        return physical_name(stage, self.logical)
+
+
+FUNCTIONS: dict[str, FunctionSpec] = {
+    spec.logical: spec
+    for spec in (
+        FunctionSpec("api", purpose="REST API: /v1/*"),
+        FunctionSpec("ws-authorizer", purpose="WebSocket $connect authorizer (Cognito JWT)"),
+        FunctionSpec("ws-connect", purpose="WebSocket $connect: store the connection"),
+        FunctionSpec("ws-disconnect", purpose="WebSocket $disconnect: drop the connection"),
+        FunctionSpec("ws-default", purpose="WebSocket messages: subscribe / unsubscribe / ping"),
+        FunctionSpec(
+            "market-data-consumer",
+            layers=("core", "numeric"),
+            memory_mb=1024,
+            timeout_s=60,
+            purpose="Kinesis consumer: bars, indicators, signals",
+        ),
+        FunctionSpec("backtest-task", layers=("core", "numeric"), timeout_s=300, purpose="backtest workflow steps"),
+    )
+}

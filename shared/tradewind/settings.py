@@ -1,0 +1,54 @@
+"""Every environment variable a handler or the local cloud reads, in one model.
+
+Nothing else in the code base reads `os.environ`: a missing or malformed
+variable fails here, at start-up, with the variable's name in the message.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tradewind import resources
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRADEWIND_", extra="ignore")
+
+    stage: str = Field("local", pattern=r"^[a-z][a-z0-9-]{1,15}$")
+    region: str = Field("us-east-1", validation_alias="AWS_REGION")
+    account: str = Field("000000000000", pattern=r"^\d{12}$")
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    # Where the Cognito JWKS lives; empty means the public AWS endpoint for the pool.
+    jwks_url: str = ""
+    # Issuer expected in tokens; empty means the AWS issuer URL for the pool.
+    token_issuer: str = ""
+    websocket_endpoint: str = ""
+    data_dir: Path = Path(".local/data")
+
+    def table(self, logical: str) -> str:
+        return resources.TABLES[logical].physical(self.stage)
+
+    def bucket(self, logical: str) -> str:
+        return resources.BUCKETS[logical].physical(self.stage, self.account)
+
+    @property
+    def market_data_stream(self) -> str:
+        return resources.MARKET_DATA_STREAM.physical(self.stage)
+
+    @property
+    def issuer(self) -> str:
+        return self.token_issuer or f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def jwks(self) -> str:
+        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
