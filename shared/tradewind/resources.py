@@ -195,3 +195,10 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         FunctionSpec("backtest-task", layers=("core", "numeric"), timeout_s=300, purpose="backtest workflow steps"),
     )
 }
+
+# REST API: every path under /v1 is served by the `api` function behind the
+# Cognito authorizer, except these public ones.
+API_STAGE = "v1"
+PUBLIC_API_ROUTES: frozenset[tuple[str, str]] = frozenset({("GET", "/v1/health")})
+# WebSocket clients pass their ID token as this query-string parameter on $connect.
+WEBSOCKET_TOKEN_PARAM = "token"
