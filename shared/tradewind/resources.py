@@ -196,9 +196,13 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     )
 }
 
-# REST API: every path under /v1 is served by the `api` function behind the
-# Cognito authorizer, except these public ones.
+# REST API: the deployment stage is the API version, so URLs read
+# `https://<api-host>/v1/health`. Resources are declared WITHOUT the stage
+# (`/health`, `/{proxy+}`), and the proxy event's `path` excludes it too
+# (`/health`; `requestContext.path` is `/v1/health`), exactly as API Gateway
+# does. Every resource is served by the `api` function behind the Cognito
+# authorizer, except these public routes (method, resource path).
 API_STAGE = "v1"
-PUBLIC_API_ROUTES: frozenset[tuple[str, str]] = frozenset({("GET", "/v1/health")})
+PUBLIC_API_ROUTES: frozenset[tuple[str, str]] = frozenset({("GET", "/health")})
 # WebSocket clients pass their ID token as this query-string parameter on $connect.
 WEBSOCKET_TOKEN_PARAM = "token"
