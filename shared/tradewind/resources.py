@@ -173,6 +173,13 @@ class FunctionSpec:
     def folder(self) -> str:
         return self.logical.replace("-", "_")
 
+    @property
+    def handler(self) -> str:
+        """The Lambda handler string. A function's code asset keeps the package path
+        (`functions/__init__.py` + `functions/<folder>/**`), so a handler imports its
+        sibling modules as `functions.<folder>.x` on Lambda exactly as it does locally."""
+        return f"functions.{self.folder}.handler.handler"
+
     def physical(self, stage: str) -> str:
         return physical_name(stage, self.logical)
 
