@@ -132,6 +132,9 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "connections",
             Key("connection_id"),
+            SK,
+            # One item per connection (sk "CONNECTION") and one per subscription
+            # (sk "TOPIC#<topic>", with `topic` set, so the index lists a topic's sockets).
             indexes=(Index("by-topic", Key("topic"), Key("connection_id")),),
             ttl_attribute="expires_at",
             purpose="WebSocket connections and their subscriptions",
