@@ -1,0 +1,1 @@
+"""Transport-neutral pieces of the HTTP API: problem documents and access rules."""

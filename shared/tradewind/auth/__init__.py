@@ -1,0 +1,1 @@
+"""Who is calling: Cognito tokens and the principal derived from them."""

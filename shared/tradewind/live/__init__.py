@@ -1,0 +1,1 @@
+"""The live path: market events from the stream, as they arrive."""

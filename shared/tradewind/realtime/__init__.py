@@ -1,0 +1,1 @@
+"""Live updates to browsers over the WebSocket API: connections, topics, pushes."""

@@ -1,0 +1,1 @@
+"""Runs of a strategy: backtests now, paper and live trading later."""

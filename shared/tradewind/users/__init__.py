@@ -1,0 +1,1 @@
+"""Platform users as admins see them."""
