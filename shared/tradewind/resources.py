@@ -42,6 +42,37 @@ class TableSpec:
     def physical(self, stage: str) -> str:
         return physical_name(stage, self.logical)
 
+    def create_table_args(self, stage: str) -> dict[str, object]:
+        """The DynamoDB CreateTable request for this table (on-demand), as the local
+        cloud and the tests create it; the CDK construct builds the same keys."""
+        keys = [self.partition, *([self.sort] if self.sort else [])]
+        for index in self.indexes:
+            keys += [index.partition, *([index.sort] if index.sort else [])]
+        attributes = {key.name: key.type for key in keys}
+        args: dict[str, object] = {
+            "TableName": self.physical(stage),
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in attributes.items()],
+            "KeySchema": _key_schema(self.partition, self.sort),
+        }
+        if self.indexes:
+            args["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": i.name,
+                    "KeySchema": _key_schema(i.partition, i.sort),
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for i in self.indexes
+            ]
+        return args
+
+
+def _key_schema(partition: Key, sort: Key | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": partition.name, "KeyType": "HASH"}]
+    if sort:
+        schema.append({"AttributeName": sort.name, "KeyType": "RANGE"})
+    return schema
+
 
 @dataclass(frozen=True)
 class StreamSpec:
