@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,7 +17,6 @@ from functions.api.routes import admin_users, health, me
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
 
 app = APIGatewayRestResolver(enable_validation=True)
 register_problem_handlers(app, logger)
@@ -28,6 +27,5 @@ app.include_router(admin_users.router, prefix="/admin")
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
