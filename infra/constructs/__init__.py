@@ -1,0 +1,1 @@
+"""One construct per area of the platform; `infra.stacks` composes them."""
