@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: run test lint typecheck unit fmt synth deploy clean
+.PHONY: run test lint typecheck fmt synth deploy clean openapi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,3 +45,6 @@ deploy: $(STAMP) node_modules/.installed
 
 clean:
 	rm -rf $(VENV) cdk.out .build .mypy_cache .ruff_cache .pytest_cache node_modules
+
+openapi: $(STAMP)
+	POWERTOOLS_TRACE_DISABLED=true $(BIN)/python -m functions.api.openapi > docs/openapi.json
