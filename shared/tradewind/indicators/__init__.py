@@ -1,0 +1,1 @@
+"""Indicators: the TA-Lib catalog, Tradewind's numpy indicators and the live indicator engine."""
