@@ -350,6 +350,13 @@ class DynamoLedgerRepository:
                 due.append(record)
         return due
 
+    def put_audit(self, audit: AuditRecord) -> None:
+        try:
+            self._db.put_item(**self._audit_put(audit)["Put"])
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
     def audit_records(self, day: date) -> list[AuditRecord]:
         records: list[AuditRecord] = []
         kwargs: dict[str, Any] = {

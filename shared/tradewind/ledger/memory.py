@@ -136,6 +136,10 @@ class InMemoryLedgerRepository:
         due.sort(key=lambda t: (t.expires_at, t.id))
         return due[:limit]
 
+    def put_audit(self, audit: AuditRecord) -> None:
+        with self._lock:
+            self._audit.setdefault(audit.id, audit)
+
     def audit_records(self, day: date) -> list[AuditRecord]:
         with self._lock:
             return sorted((a for a in self._audit.values() if a.at.date() == day), key=lambda a: (a.at, a.id))

@@ -9,7 +9,10 @@ all their state machines need. Implementations: `tradewind.ledger.memory` and
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Protocol
+from collections.abc import Callable
+from typing import Any, NamedTuple, Protocol, TypeVar
+
+from pydantic import BaseModel
 
 
 class IndexKey(NamedTuple):
@@ -49,3 +52,39 @@ class RecordStore(Protocol):
     def query_index(self, index_pk: str, upto: str, limit: int) -> list[StoredRecord]:
         """Documents whose index partition is `index_pk` and index sort key <= `upto`, ascending."""
         ...
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class RecordMissingError(LookupError):
+    """The document to change does not exist."""
+
+
+def load(store: RecordStore, pk: str, sk: str, model: type[M]) -> M | None:
+    record = store.get(pk, sk)
+    return None if record is None else model.model_validate(record.data)
+
+
+def mutate(
+    store: RecordStore,
+    pk: str,
+    sk: str,
+    model: type[M],
+    change: Callable[[M], M],
+    index_of: Callable[[M], IndexKey | None] = lambda _: None,
+) -> M:
+    """Apply `change` to a document with optimistic concurrency, retrying on a lost race.
+
+    `change` must be a pure function of the document: it may run more than once.
+    """
+    while True:
+        record = store.get(pk, sk)
+        if record is None:
+            raise RecordMissingError(f"{pk}/{sk}")
+        current = model.model_validate(record.data)
+        updated = change(current)
+        if updated == current:
+            return current
+        if store.update(pk, sk, updated.model_dump(mode="json"), record.version, index_of(updated)):
+            return updated

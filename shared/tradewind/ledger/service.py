@@ -12,7 +12,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from pydantic import AwareDatetime, Field
 
@@ -110,6 +110,13 @@ class Ledger:
         if account is None:
             raise AccountNotFoundError(account_id)
         return account
+
+    def record_audit(self, audit: AuditRecord) -> None:
+        """Audit an admin action whose money movement happens later (e.g. a refund settled by webhook)."""
+        self._repo.put_audit(audit)
+
+    def audit_trail(self, day: date) -> list[AuditRecord]:
+        return self._repo.audit_records(day)
 
     def balance(self, account_id: str) -> Balance:
         return self._repo.balance(self.account(account_id))
