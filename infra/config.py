@@ -20,6 +20,9 @@ ENVIRONMENTS_CONTEXT_KEY = "tradewind:environments"
 ENV_CONTEXT_KEY = "env"
 BUNDLE_CONTEXT_KEY = "tradewind:bundle"
 
+# What a function may do with a table or bucket; names CDK's grant_<access> methods.
+Access = Literal["read", "write", "read_write"]
+
 _RETENTION_DAYS = {
     1: aws_logs.RetentionDays.ONE_DAY,
     3: aws_logs.RetentionDays.THREE_DAYS,
@@ -52,6 +55,10 @@ class EnvironmentConfig(BaseModel):
     # account's concurrency quota is small (new accounts have 10).
     reserved_concurrency: dict[str, int] = Field(default_factory=dict)
     alarm_email: str | None = None
+    # Custom domains of the web apps ({"admin": "admin.example.com"}) and their
+    # ACM certificate, which CloudFront requires in us-east-1.
+    web_domains: dict[str, str] = Field(default_factory=dict)
+    web_certificate_arn: str | None = None
 
     @field_validator("log_retention_days")
     @classmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aws_cdk import Acknowledgment, App, Validations
+from aws_cdk import Acknowledgment, App, CfnElement, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
@@ -40,3 +40,11 @@ def acknowledgements(scope: IConstruct) -> Iterator[tuple[str, str, str]]:
             if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
                 for rule_id, reason in dict(entry.data).items():
                     yield construct.node.path, rule_id, str(reason)
+
+
+def arn_token(resource: IConstruct) -> str:
+    """How cdk-nag spells the ARN of `resource` in granular findings: `<LogicalId.Arn>`."""
+    cfn = resource.node.default_child
+    if not isinstance(cfn, CfnElement):
+        raise TypeError(f"{resource.node.path} has no CloudFormation resource")
+    return f"<{Stack.of(resource).get_logical_id(cfn)}.Arn>"

@@ -11,11 +11,11 @@ AWS::Partition and Ref <resource>: the local cloud resolves exactly those.
 
 from __future__ import annotations
 
-from aws_cdk import CfnElement, Duration, Stack, aws_lambda, aws_logs, aws_stepfunctions, aws_stepfunctions_tasks
+from aws_cdk import Duration, aws_lambda, aws_logs, aws_stepfunctions, aws_stepfunctions_tasks
 from constructs import Construct
 
 from infra.config import EnvironmentConfig
-from infra.nag import acknowledge
+from infra.nag import acknowledge, arn_token
 from tradewind.resources import BACKTEST_STATE_MACHINE
 
 LAMBDA_SERVICE_ERRORS = [
@@ -77,7 +77,7 @@ class BacktestWorkflow(Construct):
         )
         acknowledge(
             self,
-            f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(_cfn(task_function))}.Arn>:*]",
+            f"AwsSolutions-IAM5[Resource::{arn_token(task_function)}:*]",
             "Invoking the task function's versions and aliases; the function itself is named.",
         )
 
@@ -111,10 +111,3 @@ class BacktestWorkflow(Construct):
         )
         task.add_catch(self.failed, errors=[aws_stepfunctions.Errors.ALL], result_path=ERROR_PATH)
         return task
-
-
-def _cfn(function: aws_lambda.IFunction) -> CfnElement:
-    default_child = function.node.default_child
-    if not isinstance(default_child, CfnElement):
-        raise TypeError(f"{function.node.path} has no CloudFormation resource")
-    return default_child

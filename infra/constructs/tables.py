@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import aws_dynamodb, aws_kms
+from aws_cdk import aws_dynamodb, aws_kms, aws_lambda
 from constructs import Construct
 
-from infra.config import EnvironmentConfig
+from infra.config import Access, EnvironmentConfig
+from infra.nag import acknowledge, arn_token
 from tradewind.resources import TABLES, Key, TableSpec
 
 _ATTRIBUTE_TYPES = {
@@ -30,6 +31,16 @@ class Tables(Construct):
 
     def __getitem__(self, logical: str) -> aws_dynamodb.TableV2:
         return self.by_logical[logical]
+
+    def grant(self, logical: str, grantee: aws_lambda.Function, access: Access) -> None:
+        table = self.by_logical[logical]
+        getattr(table, f"grant_{access}_data")(grantee)
+        if TABLES[logical].indexes:
+            acknowledge(
+                grantee,
+                f"AwsSolutions-IAM5[Resource::{arn_token(table)}/index/*]",
+                f"Queries by the {logical} table's own secondary indexes; no other table.",
+            )
 
     def _table(self, spec: TableSpec, config: EnvironmentConfig, key: aws_kms.IKey) -> aws_dynamodb.TableV2:
         return aws_dynamodb.TableV2(
