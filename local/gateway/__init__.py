@@ -1,0 +1,1 @@
+"""What API Gateway does in front of the functions: the REST API and the WebSocket API."""
