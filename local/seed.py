@@ -30,7 +30,7 @@ class SeedContext:
 Seeder = Callable[[SeedContext], None]
 
 # Add "module:function" entries here; they run in this order.
-SEEDERS: tuple[str, ...] = ()
+SEEDERS: tuple[str, ...] = ("tradewind.marketdata.demo:seed_hook",)
 
 
 def run_seeders(context: SeedContext, seeders: Sequence[str] = SEEDERS) -> list[str]:

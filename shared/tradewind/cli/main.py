@@ -17,7 +17,7 @@ from tradewind import __version__
 from tradewind.cli.errors import CliError
 
 # Modules that add sub-commands; `local.cli` ships only with the development install.
-COMMAND_MODULES: tuple[str, ...] = ("local.cli",)
+COMMAND_MODULES: tuple[str, ...] = ("local.cli", "tradewind.cli.data", "tradewind.cli.indicators")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,9 +14,8 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
-import talib
-from talib import abstract
 
+from tradewind.indicators._talib import abstract, talib
 from tradewind.indicators.errors import IndicatorError
 from tradewind.indicators.extras.base import Extra
 from tradewind.indicators.extras.ichimoku import Ichimoku

@@ -11,10 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import talib
-import talib._ta_lib as talib_c
-from talib import abstract
-
+from tradewind.indicators._talib import abstract, talib, talib_c
 from tradewind.indicators.spec import Engine, IndicatorSpec, InputSpec, OutputSpec, ParameterSpec, ParameterType
 
 _INT_CEILING = 2**31 - 1

@@ -251,7 +251,7 @@ def _parse(rows: _Rows, options: ImportOptions) -> None:
 
 def _positive(rows: _Rows, columns: tuple[str, ...], repair: bool) -> None:
     values = rows.frame[list(columns)].to_numpy()
-    rows.drop((values <= 0).any(axis=1), f"{'/'.join(columns)} must be positive", repair)
+    rows.drop(np.asarray((values <= 0).any(axis=1)), f"{'/'.join(columns)} must be positive", repair)
 
 
 def _check_bars(rows: _Rows, options: ImportOptions) -> None:

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import talib
 
+from tradewind.indicators._talib import talib
 from tradewind.indicators.extras.base import Arrays, Params
 from tradewind.indicators.spec import Engine, IndicatorSpec, InputSpec, OutputSpec, ParameterSpec, ParameterType
 

@@ -77,7 +77,8 @@ class _Live:
             self._current = [max(high, row["high"]), min(low, row["low"]), row["close"]]
         if self._previous is None:
             return (float("nan"),) * len(OUTPUTS)
-        return tuple(float(v) for v in levels(*self._previous, self._method))
+        high, low, close = self._previous
+        return tuple(float(v) for v in levels(high, low, close, self._method))
 
     def state(self) -> dict[str, Any]:
         return {"key": self._key, "current": self._current, "previous": self._previous}
@@ -99,7 +100,7 @@ class Pivots:
         nan = np.array([np.nan])
         # Session k's bars use session k-1's values.
         prev = [np.concatenate((nan, a[:-1])) for a in (session_high, session_low, session_close)]
-        per_session = levels(*prev, int(params["method"]))
+        per_session = levels(prev[0], prev[1], prev[2], int(params["method"]))
         index = np.repeat(np.arange(len(starts)), ends - starts)
         return {name: np.asarray(values)[index] for name, values in zip(OUTPUTS, per_session, strict=True)}
 

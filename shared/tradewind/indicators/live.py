@@ -1,0 +1,278 @@
+"""Live indicators: as each bar closes, the latest value of a set of indicators, O(1) a bar.
+
+TA-Lib functions run on TA-Lib 0.8's stream handles (`stream.<FN>`,
+opened on the history, then `.update(bar)`), which give bit-for-bit the value
+the batch function gives on the whole history. Until a handle can open (fewer
+bars than its lookback) the engine reports the batch value over what it has.
+Tradewind's own indicators update from their small running state.
+
+`snapshot()` turns the engine into bytes for DynamoDB (an item holds 400 KB,
+so the engine refuses, when built, a set of indicators whose kept window would
+not fit); `LiveEngine.restore(bytes)` continues as if never stopped, using the
+kept bars and the carried values described in `tradewind.indicators.memory`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import struct
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradewind.indicators import catalog
+from tradewind.indicators._talib import stream, talib
+from tradewind.indicators.errors import IndicatorError
+from tradewind.indicators.memory import Restore, restore_strategy, window_length
+from tradewind.indicators.spec import Engine, IndicatorSpec
+from tradewind.indicators.window import TIME, BarWindow
+
+logger = logging.getLogger(__name__)
+
+MAX_SNAPSHOT_BYTES = 380_000  # below DynamoDB's 400 KB item limit, leaving room for keys
+_MAGIC = b"TWLE"
+_HEADER = struct.Struct("<4sI")
+_RESYNC_TOLERANCE = 1e-9
+
+
+class IndicatorRequest(BaseModel):
+    """One indicator of a strategy: catalog name, parameters, optional input re-routing and label."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=32)
+    params: dict[str, float | int] = Field(default_factory=dict)
+    sources: dict[str, str] = Field(default_factory=dict)
+    label: str | None = Field(default=None, max_length=64)
+
+    @property
+    def key(self) -> str:
+        if self.label:
+            return self.label
+        args = ",".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+        return f"{self.name.upper()}({args})"
+
+
+class _Carry(BaseModel):
+    model_config = ConfigDict(extra="forbid", ser_json_inf_nan="constants")
+
+    opened: bool = False
+    last: list[float] = Field(default_factory=list)
+    cum_volume: float = 0.0
+    extra: dict[str, Any] | None = None
+
+
+class _Header(BaseModel):
+    model_config = ConfigDict(extra="forbid", ser_json_inf_nan="constants")
+
+    format: Literal[1] = 1
+    requests: list[IndicatorRequest]
+    rows: int = Field(ge=0)
+    bars_seen: int = Field(ge=0)
+    carries: list[_Carry]
+
+
+class _TalibLive:
+    """One TA-Lib function on a stream handle, with the carry a restore may need."""
+
+    def __init__(self, spec: IndicatorSpec, params: dict[str, float | int], columns: list[str]) -> None:
+        self.spec, self.params, self.columns = spec, params, columns
+        self.factory = getattr(stream, spec.name)
+        self.strategy = restore_strategy(spec)
+        self.handle: Any = None
+        self.scale: tuple[float, ...] | None = None
+        self.offset: tuple[float, ...] | None = None
+        self.cum_volume = 0.0
+        self.last: tuple[float, ...] = ()
+
+    def update(self, row: Mapping[str, float], window: BarWindow) -> tuple[float, ...]:
+        if self.strategy is Restore.VWAP_SEED:
+            self.cum_volume += row[self.columns[3]]
+        if self.handle is None:
+            values = self._warm_up(window)
+        else:
+            raw = self.handle.update(*[row[c] for c in self.columns])
+            values = self._adjust(raw)
+        self.last = values
+        return values
+
+    def _warm_up(self, window: BarWindow) -> tuple[float, ...]:
+        arrays = [window[c] for c in self.columns]
+        try:
+            self.handle = self.factory(*arrays, **self.params)
+        except talib.InsufficientHistory:
+            named = catalog.compute(self.spec.name, dict(zip(self.columns, arrays, strict=True)), self.params)
+            return tuple(float(named[o][-1]) for o in self.spec.output_names)
+        return _as_tuple(self.handle.value)
+
+    def _adjust(self, raw: Any) -> tuple[float, ...]:
+        values = _as_tuple(raw)
+        if self.scale is not None:
+            values = tuple(v * s for v, s in zip(values, self.scale, strict=True))
+        if self.offset is not None:
+            values = tuple(v + o for v, o in zip(values, self.offset, strict=True))
+        return values
+
+    def carry(self) -> _Carry:
+        return _Carry(opened=self.handle is not None, last=list(self.last), cum_volume=self.cum_volume)
+
+    def resume(self, carry: _Carry, window: BarWindow) -> None:
+        self.cum_volume, self.last = carry.cum_volume, tuple(carry.last)
+        if not carry.opened:
+            return
+        if self.strategy is Restore.VWAP_SEED and carry.cum_volume > 0:
+            seed = np.array([carry.last[0]])
+            self.handle = self.factory(seed, seed, seed, np.array([carry.cum_volume]))
+            return
+        self.handle = self.factory(*[window[c] for c in self.columns], **self.params)
+        reopened = _as_tuple(self.handle.value)
+        if self.strategy is Restore.OFFSET:
+            self.offset = tuple(t - r for t, r in zip(self.last, reopened, strict=True))
+        elif self.strategy is Restore.SCALE:
+            self.scale = tuple(t / r if r != 0 else 1.0 for t, r in zip(self.last, reopened, strict=True))
+        elif not all(_close(t, r) for t, r in zip(self.last, reopened, strict=True)):
+            logger.warning(
+                "%s restored %s, was %s: it resynchronises on a later bar", self.spec.name, reopened, self.last
+            )
+
+
+class _ExtraLive:
+    """One Tradewind indicator: its own live form over the engine's window."""
+
+    def __init__(self, spec: IndicatorSpec, params: dict[str, float | int], columns: list[str]) -> None:
+        self.spec, self.params, self.columns = spec, params, columns
+        self.extra = catalog.EXTRAS[spec.name]
+        self.live: Any = None
+        self.last: tuple[float, ...] = ()
+
+    def bind(self, window: BarWindow, state: dict[str, Any] | None) -> None:
+        named = _RenamedWindow(window, {i.name: c for i, c in zip(self.spec.inputs, self.columns, strict=True)})
+        self.live = self.extra.live(self.params, state, named)
+
+    def update(self, row: Mapping[str, float], window: BarWindow) -> tuple[float, ...]:
+        renamed = {i.name: row[c] for i, c in zip(self.spec.inputs, self.columns, strict=True)}
+        self.last = self.live.update(renamed)
+        return self.last
+
+    def carry(self) -> _Carry:
+        return _Carry(opened=True, last=list(self.last), extra=self.live.state())
+
+
+class _RenamedWindow(Mapping[str, np.ndarray]):
+    """The window seen through an indicator's input names (e.g. `high` fed from `open`)."""
+
+    def __init__(self, window: BarWindow, names: dict[str, str]) -> None:
+        self._window, self._names = window, names
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._window[self._names[name]]
+
+    def __iter__(self) -> Any:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+class LiveEngine:
+    def __init__(self, requests: Sequence[IndicatorRequest]) -> None:
+        if not requests:
+            raise IndicatorError("a live engine needs at least one indicator")
+        keys = [r.key for r in requests]
+        if len(set(keys)) != len(keys):
+            raise IndicatorError("two indicators have the same label; give them distinct labels")
+        self.requests = list(requests)
+        self._items: list[_TalibLive | _ExtraLive] = []
+        columns: set[str] = {TIME}
+        keep = 1
+        for request in self.requests:
+            spec = catalog.get(request.name)
+            params = catalog.resolve_params(spec, request.params)
+            sources = catalog.input_sources(spec, request.sources)
+            columns.update(sources)
+            keep = max(keep, window_length(spec, params))
+            item_type = _ExtraLive if spec.engine is Engine.TRADEWIND else _TalibLive
+            self._items.append(item_type(spec, params, sources))
+        self.columns = sorted(columns)
+        size = keep * 8 * len(self.columns)
+        if size > MAX_SNAPSHOT_BYTES:
+            raise IndicatorError(
+                f"these indicators need {keep} bars of state ({size // 1000} KB), more than a DynamoDB item holds; "
+                "use shorter periods or split the strategy"
+            )
+        self.window = BarWindow(self.columns, keep)
+        self.bars_seen = 0
+        for item in self._items:
+            if isinstance(item, _ExtraLive):
+                item.bind(self.window, None)
+
+    @property
+    def keys(self) -> list[str]:
+        return [r.key for r in self.requests]
+
+    def update(self, row: Mapping[str, float]) -> dict[str, dict[str, float]]:
+        """Take one closed bar (`time` in UTC ns plus the input columns); return every indicator's outputs."""
+        try:
+            values = {c: row[c] for c in self.columns}
+        except KeyError as exc:
+            raise IndicatorError(f"the bar has no {exc.args[0]!r} value") from None
+        if not all(math.isfinite(v) for v in values.values()):
+            raise IndicatorError("bar values must be finite")
+        self.window.append(values)
+        self.bars_seen += 1
+        return {
+            request.key: dict(zip(item.spec.output_names, item.update(values, self.window), strict=True))
+            for request, item in zip(self.requests, self._items, strict=True)
+        }
+
+    def snapshot(self) -> bytes:
+        header = (
+            _Header(
+                requests=self.requests,
+                rows=self.window.rows,
+                bars_seen=self.bars_seen,
+                carries=[item.carry() for item in self._items],
+            )
+            .model_dump_json()
+            .encode()
+        )
+        return _HEADER.pack(_MAGIC, len(header)) + header + self.window.to_bytes()
+
+    @classmethod
+    def restore(cls, data: bytes) -> LiveEngine:
+        if len(data) < _HEADER.size:
+            raise IndicatorError("not a live-engine snapshot")
+        magic, length = _HEADER.unpack_from(data)
+        if magic != _MAGIC:
+            raise IndicatorError("not a live-engine snapshot")
+        header = _Header.model_validate_json(data[_HEADER.size : _HEADER.size + length])
+        engine = cls(header.requests)
+        if len(header.carries) != len(engine._items):
+            raise IndicatorError("snapshot does not match its indicators")
+        try:
+            engine.window.load(data[_HEADER.size + length :], header.rows)
+        except ValueError as exc:
+            raise IndicatorError(str(exc)) from None
+        engine.bars_seen = header.bars_seen
+        for item, carry in zip(engine._items, header.carries, strict=True):
+            if isinstance(item, _ExtraLive):
+                item.bind(engine.window, carry.extra)
+                item.last = tuple(carry.last)
+            else:
+                item.resume(carry, engine.window)
+        return engine
+
+
+def _as_tuple(value: Any) -> tuple[float, ...]:
+    if isinstance(value, tuple):
+        return tuple(float(v) for v in value)
+    return (float(value),)
+
+
+def _close(a: float, b: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return abs(a - b) <= _RESYNC_TOLERANCE * max(1.0, abs(a))
