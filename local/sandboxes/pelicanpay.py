@@ -280,18 +280,36 @@ class PelicanPaySandbox:
         with self._lock:
             self._state.delivered.append({"event": event, "status": status})
 
-    # HTTP ------------------------------------------------------------------------------
+    def take_held(self) -> list[dict[str, Any]]:
+        """Hand the held-back webhooks to the caller instead of sending them (in-process tests)."""
+        with self._lock:
+            held, self._state.held = self._state.held, []
+        return held
 
-    def _lookup(self, payment_id: str) -> ProviderPayment:
+    # The rest of the port, in-process -------------------------------------------------
+
+    def get_payment(self, payment_id: str) -> ProviderPayment:
         with self._lock:
             payment = self._state.payments.get(payment_id)
         if payment is None:
             raise _Refused(404, f"no payment {payment_id!r}")
         return payment
 
+    def find_by_reference(self, kind: PaymentKind, reference: str) -> ProviderPayment | None:
+        found = self._list({"kind": [kind.value], "reference": [reference]})["data"]
+        return ProviderPayment.model_validate(found[0]) if found else None
+
+    def list_payments(self, start: datetime, end: datetime) -> list[ProviderPayment]:
+        page = self._list({"created_from": [start.isoformat()], "created_to": [end.isoformat()]})
+        return [ProviderPayment.model_validate(p) for p in page["data"]]
+
+    # HTTP ------------------------------------------------------------------------------
+
     def _list(self, query: dict[str, list[str]]) -> dict[str, Any]:
         with self._lock:
             payments = list(self._state.payments.values())
+        if "kind" in query:
+            payments = [p for p in payments if p.kind.value == query["kind"][0]]
         if "reference" in query:
             payments = [p for p in payments if p.reference == query["reference"][0]]
         if "created_from" in query:
@@ -314,7 +332,7 @@ class PelicanPaySandbox:
             case "POST", ["v1", "refunds"]:
                 return 201, self.create_refund(RefundRequest.model_validate_json(body))
             case "GET", ["v1", "payments", payment_id]:
-                return 200, self._lookup(payment_id)
+                return 200, self.get_payment(payment_id)
             case "GET", ["v1", "payments"]:
                 return 200, self._list(query)
             case "POST", ["checkout", payment_id]:

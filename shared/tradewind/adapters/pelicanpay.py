@@ -15,6 +15,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from tradewind.payments.provider import (
+    PaymentKind,
     PayoutRequest,
     ProviderError,
     ProviderPayment,
@@ -57,8 +58,8 @@ class PelicanPayClient:
     def get_payment(self, payment_id: str) -> ProviderPayment:
         return _parse(ProviderPayment, self._call("GET", f"/v1/payments/{payment_id}"))
 
-    def find_by_reference(self, reference: str) -> ProviderPayment | None:
-        page = _parse(_Page, self._call("GET", "/v1/payments", params={"reference": reference}))
+    def find_by_reference(self, kind: PaymentKind, reference: str) -> ProviderPayment | None:
+        page = _parse(_Page, self._call("GET", "/v1/payments", params={"kind": kind.value, "reference": reference}))
         return page.data[0] if page.data else None
 
     def list_payments(self, start: datetime, end: datetime) -> list[ProviderPayment]:

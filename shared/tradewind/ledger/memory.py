@@ -55,6 +55,15 @@ class InMemoryLedgerRepository:
                 self._audit[audit.id] = audit
             return account
 
+    def accounts(self) -> list[Account]:
+        """Every account: for invariant checks in tests and for notebooks."""
+        with self._lock:
+            return list(self._accounts.values())
+
+    def transfers(self) -> list[TransferRecord]:
+        with self._lock:
+            return list(self._transfers.values())
+
     def get_account(self, account_id: str) -> Account | None:
         return self._accounts.get(account_id)
 

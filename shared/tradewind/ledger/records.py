@@ -72,6 +72,7 @@ def mutate(
     sk: str,
     model: type[M],
     change: Callable[[M], M],
+    *,
     index_of: Callable[[M], IndexKey | None] = lambda _: None,
 ) -> M:
     """Apply `change` to a document with optimistic concurrency, retrying on a lost race.

@@ -105,6 +105,9 @@ class Ledger:
             raise AccountConflictError(f"account {account.id!r} already exists with other attributes")
         return stored
 
+    def find_account(self, account_id: str) -> Account | None:
+        return self._repo.get_account(account_id)
+
     def account(self, account_id: str) -> Account:
         account = self._repo.get_account(account_id)
         if account is None:

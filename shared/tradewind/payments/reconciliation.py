@@ -101,11 +101,11 @@ class Reconciler:
         """Postings whose provider object falls just outside the period, or that are not provider money."""
         parts = transfer_id.split(".")
         if parts[0] == "dep" and parts[-1] in ("credit", "chargeback"):
-            return self._provider.find_by_reference(".".join(parts[1:-1])) is not None
+            return self._provider.find_by_reference(PaymentKind.TOPUP, ".".join(parts[1:-1])) is not None
         if parts[0] == "dep" and len(parts) >= 4 and parts[-2] == "refund":
-            return self._provider.find_by_reference(parts[-1]) is not None
+            return self._provider.find_by_reference(PaymentKind.REFUND, parts[-1]) is not None
         if parts[0] == "wd" and parts[-1] in ("settle", "late-settle"):
-            return self._provider.find_by_reference(".".join(parts[1:-1])) is not None
+            return self._provider.find_by_reference(PaymentKind.PAYOUT, ".".join(parts[1:-1])) is not None
         return False
 
     @staticmethod

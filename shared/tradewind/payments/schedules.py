@@ -151,7 +151,7 @@ class ScheduleService:
                 return s
             return s.model_copy(update={"status": ScheduleStatus.CANCELLED})
 
-        return mutate(self._store, *_key(schedule_id), Schedule, stop, _due_index)
+        return mutate(self._store, *_key(schedule_id), Schedule, stop, index_of=_due_index)
 
     def run_due(self, now: datetime, limit: int = 100) -> list[RunResult]:
         """Perform every occurrence due at `now`; safe to call repeatedly and concurrently."""
@@ -161,7 +161,9 @@ class ScheduleService:
             while schedule.status is ScheduleStatus.ACTIVE and schedule.next_run_at <= now:
                 n = schedule.run_count
                 outcome = self._perform(schedule.request, n)
-                schedule = mutate(self._store, *_key(schedule.request.id), Schedule, _advanced(n, outcome), _due_index)
+                schedule = mutate(
+                    self._store, *_key(schedule.request.id), Schedule, _advanced(n, outcome), index_of=_due_index
+                )
                 results.append(RunResult(schedule_id=schedule.request.id, occurrence=n, outcome=outcome))
         return results
 

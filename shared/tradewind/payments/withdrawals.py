@@ -24,7 +24,7 @@ from tradewind.ledger.models import Currency, Frozen, HoldRequest, Id, Resolutio
 from tradewind.ledger.ports import time_key
 from tradewind.ledger.records import IndexKey, RecordStore, load, mutate
 from tradewind.ledger.service import Ledger
-from tradewind.payments.provider import PaymentProvider, PaymentStatus, PayoutRequest, ProviderError
+from tradewind.payments.provider import PaymentKind, PaymentProvider, PaymentStatus, PayoutRequest, ProviderError
 from tradewind.payments.reversal import take_back
 
 logger = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ class WithdrawalService:
         withdrawal = self.get(withdrawal_id)
         if withdrawal.status in (WithdrawalStatus.PAID, WithdrawalStatus.FAILED):
             return withdrawal
-        payout = self._provider.find_by_reference(withdrawal.id)
+        payout = self._provider.find_by_reference(PaymentKind.PAYOUT, withdrawal.id)
         if payout is None:
             # Never reached the provider (crash or outage before the call): ask again, same reference.
             return self._request_payout(withdrawal)
@@ -280,7 +280,7 @@ class WithdrawalService:
                 return w
             return w.model_copy(update={"status": status, "provider_payout_id": payout_id})
 
-        return mutate(self._store, *_key(withdrawal_id), Withdrawal, change, _open_index)
+        return mutate(self._store, *_key(withdrawal_id), Withdrawal, change, index_of=_open_index)
 
     # Limits -------------------------------------------------------------------------
 
