@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewind import resources
@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     token_issuer: str = ""
     websocket_endpoint: str = ""
     data_dir: Path = Path(".local/data")
+    # PelicanPay (payments): the sandbox on loopback locally, the real service on AWS.
+    pelicanpay_url: str = "http://127.0.0.1:8790"
+    pelicanpay_api_key: SecretStr = SecretStr("sandbox-api-key")
+    # Comma-separated: more than one while a webhook secret is being rotated.
+    pelicanpay_webhook_secrets: SecretStr = SecretStr("sandbox-webhook-secret")
 
     def table(self, logical: str) -> str:
         return resources.TABLES[logical].physical(self.stage)
