@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,76 +57,53 @@ class _State:
     payments: dict[str, ProviderPayment] = field(default_factory=dict)
     by_reference: dict[tuple[PaymentKind, str], str] = field(default_factory=dict)
     held: list[dict[str, Any]] = field(default_factory=list)
-    delivered: list[dict[str, Any]] = field(default_factory=list)
 
 
-class _Refused(Exception):
+class RefusedError(Exception):
+    """What PelicanPay answers with a 4xx problem document."""
+
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
 
 
-class PelicanPaySandbox:
-    """Run with `with PelicanPaySandbox(...) as sandbox:`; `sandbox.url` is the API base URL."""
+class PelicanPaySimulator:
+    """PelicanPay's behaviour in-process: the `PaymentProvider` port with no network.
 
-    def __init__(self, api_key: str, webhook_secret: str, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.api_key = api_key
-        self.webhook_secret = webhook_secret
+    Events are handed to `on_event`; by default they are kept until `take_events()`,
+    so a test can deliver them in any order, any number of times.
+    """
+
+    def __init__(self, on_event: Callable[[dict[str, Any]], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._state = _State(behaviour=Behaviour())
         self._ids = itertools.count(1)
-        self._outbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
-        self._threads = [
-            threading.Thread(target=self._server.serve_forever, name="pelicanpay-http", daemon=True),
-            threading.Thread(target=self._deliver_forever, name="pelicanpay-webhooks", daemon=True),
-        ]
-        self.url = f"http://{host}:{self._server.server_address[1]}"
+        self._on_event = on_event or self._keep
+        self.base_url = "https://checkout.pelicanpay.invalid"
 
-    # Lifecycle ---------------------------------------------------------------------
-
-    def __enter__(self) -> PelicanPaySandbox:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self._outbox.put(None)
-        self._server.shutdown()
-        self._server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-
-    # Control -------------------------------------------------------------------------
+    @property
+    def behaviour(self) -> Behaviour:
+        with self._lock:
+            return self._state.behaviour
 
     def configure(self, **changes: Any) -> Behaviour:
         with self._lock:
             self._state.behaviour = Behaviour.model_validate({**self._state.behaviour.model_dump(), **changes})
             return self._state.behaviour
 
-    def flush(self) -> int:
-        """Send the webhooks held back by `reorder`, newest first."""
-        with self._lock:
-            held, self._state.held = self._state.held, []
-        for event in reversed(held):
-            self._outbox.put(event)
-        return len(held)
-
-    def wait_idle(self, timeout: float = 10.0) -> None:
-        """Block until every queued webhook was delivered (tests call this before asserting)."""
-        deadline = time.monotonic() + timeout
-        while self._outbox.unfinished_tasks and time.monotonic() < deadline:
-            time.sleep(0.01)
-
     def payments(self) -> list[ProviderPayment]:
         with self._lock:
             return list(self._state.payments.values())
 
-    def delivered(self) -> list[dict[str, Any]]:
+    def take_events(self) -> list[dict[str, Any]]:
         with self._lock:
-            return list(self._state.delivered)
+            held, self._state.held = self._state.held, []
+        return held
+
+    def _keep(self, event: dict[str, Any]) -> None:
+        with self._lock:
+            self._state.held.append(event)
 
     def complete(self, payment_id: str, outcome: Literal["succeed", "fail"] = "succeed") -> ProviderPayment:
         """What the investor finishing (or abandoning) the hosted checkout does."""
@@ -139,20 +117,21 @@ class PelicanPaySandbox:
                 or payment.kind is not PaymentKind.TOPUP
                 or payment.status is not PaymentStatus.SUCCEEDED
             ):
-                raise _Refused(409, "only a succeeded top-up can be charged back")
+                raise RefusedError(409, "only a succeeded top-up can be charged back")
             payment = payment.model_copy(update={"status": PaymentStatus.CHARGED_BACK})
             self._state.payments[payment_id] = payment
         self._emit(EventType.TOPUP_CHARGED_BACK, payment)
         return payment
 
-    # Operations ---------------------------------------------------------------------
+    # The port -------------------------------------------------------------------------
 
     def create_topup(self, request: TopUpRequest) -> ProviderPayment:
         payment = self._create(PaymentKind.TOPUP, request.reference, request.amount, request.currency)
-        if request.mode == "hosted" and payment.checkout_url is None and payment.status is PaymentStatus.PENDING:
-            with self._lock:
-                payment = payment.model_copy(update={"checkout_url": f"{self.url}/checkout/{payment.id}"})
-                self._state.payments[payment.id] = payment
+        if request.mode == "hosted":
+            if payment.checkout_url is None and payment.status is PaymentStatus.PENDING:
+                with self._lock:
+                    payment = payment.model_copy(update={"checkout_url": f"{self.base_url}/checkout/{payment.id}"})
+                    self._state.payments[payment.id] = payment
             return payment
         return self._settle_new(payment)
 
@@ -163,7 +142,7 @@ class PelicanPaySandbox:
         with self._lock:
             parent = self._state.payments.get(request.payment_id)
             if parent is None or parent.kind is not PaymentKind.TOPUP or parent.status is not PaymentStatus.SUCCEEDED:
-                raise _Refused(409, "only a succeeded top-up can be refunded")
+                raise RefusedError(409, "only a succeeded top-up can be refunded")
             refunded = sum(
                 p.amount
                 for p in self._state.payments.values()
@@ -172,9 +151,27 @@ class PelicanPaySandbox:
                 and p.reference != request.reference
             )
             if refunded + request.amount > parent.amount:
-                raise _Refused(409, "refunds would exceed the payment")
+                raise RefusedError(409, "refunds would exceed the payment")
         payment = self._create(PaymentKind.REFUND, request.reference, request.amount, parent.currency, parent.id)
         return self._settle_new(payment)
+
+    def get_payment(self, payment_id: str) -> ProviderPayment:
+        with self._lock:
+            payment = self._state.payments.get(payment_id)
+        if payment is None:
+            raise RefusedError(404, f"no payment {payment_id!r}")
+        return payment
+
+    def find_by_reference(self, kind: PaymentKind, reference: str) -> ProviderPayment | None:
+        with self._lock:
+            payment_id = self._state.by_reference.get((kind, reference))
+            return None if payment_id is None else self._state.payments[payment_id]
+
+    def list_payments(self, start: datetime, end: datetime) -> list[ProviderPayment]:
+        with self._lock:
+            return [p for p in self._state.payments.values() if start <= p.created_at < end]
+
+    # Internals --------------------------------------------------------------------------
 
     def _create(
         self, kind: PaymentKind, reference: str, amount: int, currency: str, parent: str | None = None
@@ -184,7 +181,7 @@ class PelicanPaySandbox:
             if existing_id is not None:
                 existing = self._state.payments[existing_id]
                 if (existing.amount, existing.currency, existing.payment_id) != (amount, currency, parent):
-                    raise _Refused(409, f"reference {reference!r} was used for a different {kind.value}")
+                    raise RefusedError(409, f"reference {reference!r} was used for a different {kind.value}")
                 return existing
             payment = ProviderPayment(
                 id=f"pp_{kind.value}_{next(self._ids):06d}",
@@ -202,10 +199,8 @@ class PelicanPaySandbox:
 
     def _settle_new(self, payment: ProviderPayment) -> ProviderPayment:
         """Apply the configured outcome to a freshly created payment (a replayed create changes nothing)."""
-        if payment.status is not PaymentStatus.PENDING:
-            return payment
-        outcome = self._state.behaviour.outcome
-        if outcome == "pending":
+        outcome = self.behaviour.outcome
+        if payment.status is not PaymentStatus.PENDING or outcome == "pending":
             return payment
         return self._finish(payment.id, PaymentStatus.SUCCEEDED if outcome == "succeed" else PaymentStatus.FAILED)
 
@@ -213,7 +208,7 @@ class PelicanPaySandbox:
         with self._lock:
             payment = self._state.payments.get(payment_id)
             if payment is None:
-                raise _Refused(404, f"no payment {payment_id!r}")
+                raise RefusedError(404, f"no payment {payment_id!r}")
             if payment.status is not PaymentStatus.PENDING:
                 return payment
             payment = payment.model_copy(update={"status": status})
@@ -227,30 +222,90 @@ class PelicanPaySandbox:
         self._emit(event, payment)
         return payment
 
+    def _emit(self, event_type: EventType, payment: ProviderPayment) -> None:
+        self._on_event(
+            {
+                "id": f"evt_{next(self._ids):06d}",
+                "type": event_type.value,
+                "created_at": datetime.now(UTC).isoformat(),
+                "data": payment.model_dump(mode="json"),
+            }
+        )
+
+
+class PelicanPaySandbox:
+    """The simulator behind the documented HTTP API, sending signed webhooks.
+
+    Run with `with PelicanPaySandbox(...) as sandbox:`; `sandbox.url` is the API base URL.
+    """
+
+    def __init__(self, api_key: str, webhook_secret: str, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.api_key = api_key
+        self.webhook_secret = webhook_secret
+        self.simulator = PelicanPaySimulator(on_event=self._emit)
+        self._lock = threading.Lock()
+        self._held: list[dict[str, Any]] = []
+        self._delivered: list[dict[str, Any]] = []
+        self._outbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._server = ThreadingHTTPServer((host, port), self._handler_class())
+        self._server.daemon_threads = True
+        self._threads = [
+            threading.Thread(target=self._server.serve_forever, name="pelicanpay-http", daemon=True),
+            threading.Thread(target=self._deliver_forever, name="pelicanpay-webhooks", daemon=True),
+        ]
+        self.url = f"http://{host}:{self._server.server_address[1]}"
+        self.simulator.base_url = self.url
+
+    def __enter__(self) -> PelicanPaySandbox:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self._outbox.put(None)
+        self._server.shutdown()
+        self._server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def configure(self, **changes: Any) -> Behaviour:
+        return self.simulator.configure(**changes)
+
+    def flush(self) -> int:
+        """Send the webhooks held back by `reorder`, newest first."""
+        with self._lock:
+            held, self._held = self._held, []
+        for event in reversed(held):
+            self._outbox.put(event)
+        return len(held)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Block until every queued webhook was delivered (tests call this before asserting)."""
+        deadline = time.monotonic() + timeout
+        while self._outbox.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def delivered(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._delivered)
+
     # Webhooks ------------------------------------------------------------------------
 
-    def _emit(self, event_type: EventType, payment: ProviderPayment) -> None:
-        event = {
-            "id": f"evt_{next(self._ids):06d}",
-            "type": event_type.value,
-            "created_at": datetime.now(UTC).isoformat(),
-            "data": payment.model_dump(mode="json"),
-        }
-        with self._lock:
-            behaviour = self._state.behaviour
-            if behaviour.drop:
-                return
-            if behaviour.reorder:
-                self._state.held.append(event)
-                return
+    def _emit(self, event: dict[str, Any]) -> None:
+        behaviour = self.simulator.behaviour
+        if behaviour.drop:
+            return
+        if behaviour.reorder:
+            with self._lock:
+                self._held.append(event)
+            return
         self._outbox.put(event)
 
     def _deliver_forever(self) -> None:
         with httpx.Client(timeout=10) as client:
             while (event := self._outbox.get()) is not None:
                 try:
-                    with self._lock:
-                        behaviour = self._state.behaviour
+                    behaviour = self.simulator.behaviour
                     time.sleep(behaviour.delay_ms / 1000)
                     for _ in range(behaviour.duplicate):
                         self._deliver(client, behaviour.webhook_url, event)
@@ -265,12 +320,12 @@ class PelicanPaySandbox:
         for attempt in range(4):
             if url is None:
                 break
-            headers = {
-                "Content-Type": "application/json",
-                SIGNATURE_HEADER: sign(self.webhook_secret, body, int(time.time())),
-            }
+            signature = sign(self.webhook_secret, body, int(time.time()))
             try:
-                status = client.post(url, content=body, headers=headers).status_code
+                response = client.post(
+                    url, content=body, headers={"Content-Type": "application/json", SIGNATURE_HEADER: signature}
+                )
+                status = response.status_code
             except httpx.HTTPError as error:
                 logger.warning("webhook %s delivery failed: %s", event["id"], error)
                 status = None
@@ -278,46 +333,20 @@ class PelicanPaySandbox:
                 break
             time.sleep(0.05 * 2**attempt)
         with self._lock:
-            self._state.delivered.append({"event": event, "status": status})
-
-    def take_held(self) -> list[dict[str, Any]]:
-        """Hand the held-back webhooks to the caller instead of sending them (in-process tests)."""
-        with self._lock:
-            held, self._state.held = self._state.held, []
-        return held
-
-    # The rest of the port, in-process -------------------------------------------------
-
-    def get_payment(self, payment_id: str) -> ProviderPayment:
-        with self._lock:
-            payment = self._state.payments.get(payment_id)
-        if payment is None:
-            raise _Refused(404, f"no payment {payment_id!r}")
-        return payment
-
-    def find_by_reference(self, kind: PaymentKind, reference: str) -> ProviderPayment | None:
-        found = self._list({"kind": [kind.value], "reference": [reference]})["data"]
-        return ProviderPayment.model_validate(found[0]) if found else None
-
-    def list_payments(self, start: datetime, end: datetime) -> list[ProviderPayment]:
-        page = self._list({"created_from": [start.isoformat()], "created_to": [end.isoformat()]})
-        return [ProviderPayment.model_validate(p) for p in page["data"]]
+            self._delivered.append({"event": event, "status": status})
 
     # HTTP ------------------------------------------------------------------------------
 
     def _list(self, query: dict[str, list[str]]) -> dict[str, Any]:
-        with self._lock:
-            payments = list(self._state.payments.values())
-        if "kind" in query:
-            payments = [p for p in payments if p.kind.value == query["kind"][0]]
+        """`?kind=&reference=` finds one payment; `?created_from=&created_to=` lists a period."""
         if "reference" in query:
-            payments = [p for p in payments if p.reference == query["reference"][0]]
-        if "created_from" in query:
-            start = datetime.fromisoformat(query["created_from"][0])
-            payments = [p for p in payments if p.created_at >= start]
-        if "created_to" in query:
-            end = datetime.fromisoformat(query["created_to"][0])
-            payments = [p for p in payments if p.created_at < end]
+            kind = PaymentKind(query.get("kind", [PaymentKind.TOPUP.value])[0])
+            found = self.simulator.find_by_reference(kind, query["reference"][0])
+            payments = [] if found is None else [found]
+        else:
+            start = datetime.fromisoformat(query.get("created_from", ["0001-01-01T00:00:00+00:00"])[0])
+            end = datetime.fromisoformat(query.get("created_to", ["9999-12-31T00:00:00+00:00"])[0])
+            payments = self.simulator.list_payments(start, end)
         return {"data": [p.model_dump(mode="json") for p in payments], "next_cursor": None}
 
     def _route(  # noqa: PLR0911 - one return per route keeps the table readable
@@ -326,24 +355,26 @@ class PelicanPaySandbox:
         parts = [p for p in path.split("/") if p]
         match method, parts:
             case "POST", ["v1", "topups"]:
-                return 201, self.create_topup(TopUpRequest.model_validate_json(body))
+                return 201, self.simulator.create_topup(TopUpRequest.model_validate_json(body))
             case "POST", ["v1", "payouts"]:
-                return 201, self.create_payout(PayoutRequest.model_validate_json(body))
+                return 201, self.simulator.create_payout(PayoutRequest.model_validate_json(body))
             case "POST", ["v1", "refunds"]:
-                return 201, self.create_refund(RefundRequest.model_validate_json(body))
+                return 201, self.simulator.create_refund(RefundRequest.model_validate_json(body))
             case "GET", ["v1", "payments", payment_id]:
-                return 200, self.get_payment(payment_id)
+                return 200, self.simulator.get_payment(payment_id)
             case "GET", ["v1", "payments"]:
                 return 200, self._list(query)
             case "POST", ["checkout", payment_id]:
-                return 200, self.complete(payment_id, "fail" if query.get("outcome") == ["fail"] else "succeed")
+                return 200, self.simulator.complete(
+                    payment_id, "fail" if query.get("outcome") == ["fail"] else "succeed"
+                )
             case "POST", ["sandbox", "config"]:
                 return 200, self.configure(**json.loads(body or b"{}"))
             case "POST", ["sandbox", "flush"]:
                 return 200, {"sent": self.flush()}
             case "POST", ["sandbox", "payments", payment_id, "chargeback"]:
-                return 200, self.charge_back(payment_id)
-        raise _Refused(404, f"no route {method} {path}")
+                return 200, self.simulator.charge_back(payment_id)
+        raise RefusedError(404, f"no route {method} {path}")
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         sandbox = self
@@ -361,9 +392,9 @@ class PelicanPaySandbox:
                 public = url.path.startswith(("/checkout/", "/sandbox/"))
                 try:
                     if not public and self.headers.get("Authorization") != f"Bearer {sandbox.api_key}":
-                        raise _Refused(401, "missing or wrong API key")
+                        raise RefusedError(401, "missing or wrong API key")
                     status, payload = sandbox._route(method, url.path, parse_qs(url.query), body)
-                except _Refused as refusal:
+                except RefusedError as refusal:
                     status, payload = (
                         refusal.status,
                         {"title": "refused", "status": refusal.status, "detail": refusal.detail},

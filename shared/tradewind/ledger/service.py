@@ -11,11 +11,11 @@ import hashlib
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from pydantic import AwareDatetime, Field
 
+from tradewind.ledger.clock import Clock, utc_now
 from tradewind.ledger.errors import (
     AccountConflictError,
     AccountNotFoundError,
@@ -61,12 +61,6 @@ _CLOSED_BY: dict[Resolution, PendingState] = {
     Resolution.VOID: PendingState.VOIDED,
     Resolution.EXPIRE: PendingState.EXPIRED,
 }
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def shard_for(account: Account, transfer_id: str) -> int:
