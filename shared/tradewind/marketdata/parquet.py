@@ -21,9 +21,14 @@ _COMPRESSION = "ZSTD"
 
 
 def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """Encode `frame`; zone-aware timestamps are written as UTC (every Tradewind timestamp is)."""
+    plain = frame.copy()
+    for column in plain.columns:
+        if isinstance(plain[column].dtype, pd.DatetimeTZDtype):
+            plain[column] = plain[column].dt.tz_convert(None)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "part.parquet"
-        fastparquet.write(str(path), frame, compression=_COMPRESSION, write_index=False, stats=True)
+        fastparquet.write(str(path), plain, compression=_COMPRESSION, write_index=False, stats=True)
         return path.read_bytes()
 
 
@@ -39,4 +44,7 @@ def read_parquet_file(path: Path) -> pd.DataFrame:
         frame: pd.DataFrame = fastparquet.ParquetFile(str(path)).to_pandas()
     except Exception as exc:  # fastparquet raises many unrelated types on a corrupt file
         raise MarketDataError(f"{path.name} is not a readable Parquet file: {exc}") from exc
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_dtype(frame[column].dtype):
+            frame[column] = frame[column].dt.tz_localize("UTC")
     return frame.reset_index(drop=True)

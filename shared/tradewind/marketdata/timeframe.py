@@ -70,7 +70,7 @@ class Timeframe(StrEnum):
             return days - pd.to_timedelta(days.day - 1, unit="D")
         if self is Timeframe.W1:
             days = times.normalize()
-            return days - pd.to_timedelta(days.weekday, unit="D")
+            return days - pd.to_timedelta(days.day_of_week, unit="D")
         return times.floor(self.pandas_rule)
 
     def is_aligned(self, times: pd.DatetimeIndex) -> np.ndarray:
