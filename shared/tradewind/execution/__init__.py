@@ -1,0 +1,1 @@
+"""The order execution policy and the compiled bar loop shared by backtest, paper and live."""

@@ -1,0 +1,106 @@
+"""The simulated account: the state arrays of the compiled loop and the two ways to drive it.
+
+`Account.run` plays a whole history (backtests, optimization chunks); `Account.step`
+plays one more bar on the same state (the live path). Both call the same kernel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tradewind.execution import layout as L
+from tradewind.execution.kernel import simulate
+from tradewind.execution.program import Program
+
+_DAY_NS = 86_400 * 10**9
+
+
+@dataclass(frozen=True)
+class Market:
+    """Aligned bars of every symbol: (bars, symbols) float64, NaN where a symbol has no bar."""
+
+    times: np.ndarray  # int64 UTC nanoseconds of each bar's open
+    opens: np.ndarray
+    highs: np.ndarray
+    lows: np.ndarray
+    closes: np.ndarray
+
+    @property
+    def days(self) -> np.ndarray:
+        result: np.ndarray = self.times // _DAY_NS
+        return result
+
+
+class Account:
+    def __init__(self, program: Program, symbols: int, cash: float, capacity: int = 1024) -> None:
+        self.program = program
+        self.cash = cash
+        self.sym = np.zeros((symbols, L.N_SYM))
+        self.sym[:, L.Y_LAST_CLOSE] = np.nan
+        self.orders = np.zeros((symbols, max(len(program.weights), 1), L.N_ORD))
+        self.acct = np.zeros(L.N_ACCT)
+        self.acct[L.C_CASH] = cash
+        self.acct[L.C_PEAK] = cash
+        self.acct[L.C_DAY] = -1.0
+        self.acct[L.C_DAY_START] = cash
+        self.acct[L.C_EXPOSURE_EQ] = cash
+        self.fills = np.zeros((capacity, L.N_FILL))
+        self.equity = np.zeros(0)
+
+    @property
+    def fill_count(self) -> int:
+        return int(self.acct[L.C_FILLS])
+
+    def fill_log(self) -> np.ndarray:
+        return self.fills[: self.fill_count]
+
+    def _advance(self, market: Market, signals: np.ndarray, aux: np.ndarray, start: int, stop: int) -> None:
+        p = self.program
+        simulate(
+            market.opens,
+            market.highs,
+            market.lows,
+            market.closes,
+            signals,
+            aux,
+            market.days,
+            p.params,
+            p.weights,
+            p.take_profit,
+            self.sym,
+            self.orders,
+            self.acct,
+            self.fills,
+            self.equity,
+            start,
+            stop,
+        )
+
+    @classmethod
+    def run(cls, program: Program, market: Market, signals: np.ndarray, aux: np.ndarray, cash: float) -> Account:
+        """Play the whole history; replays with a larger fill log if the first guess was short."""
+        bars, symbols = market.closes.shape
+        capacity = 256 + bars * symbols // 8
+        while True:
+            account = cls(program, symbols, cash, capacity)
+            account.equity = np.zeros(bars)
+            account._advance(market, signals, aux, 0, bars)
+            if account.acct[L.C_OVERFLOW] == 0.0:
+                return account
+            capacity = account.fill_count + 16
+
+    def step(self, market: Market, signals: np.ndarray, aux: np.ndarray) -> np.ndarray:
+        """Play the bar after the last one played (market holds the history up to it); return its fills."""
+        bar = int(self.acct[L.C_NEXT_BAR])
+        per_bar = self.sym.shape[0] * (self.orders.shape[1] + self.program.take_profit.shape[0] + 3)
+        if self.fills.shape[0] - self.fill_count < per_bar:
+            self.fills = np.concatenate([self.fills, np.zeros((max(per_bar, self.fills.shape[0]), L.N_FILL))])
+        if self.equity.shape[0] <= bar:
+            self.equity = np.concatenate(
+                [self.equity, np.zeros(max(bar + 1, 2 * self.equity.shape[0]) - self.equity.shape[0])]
+            )
+        before = self.fill_count
+        self._advance(market, signals, aux, bar, bar + 1)
+        return self.fills[before : self.fill_count].copy()

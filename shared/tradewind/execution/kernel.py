@@ -1,0 +1,638 @@
+# Numba kernels take plain positional arrays and branch per event: argument-count and
+# branch-count limits do not fit them.
+# ruff: noqa: PLR0912, PLR0915, PLR0917
+"""The compiled bar loop: orders, fills, costs, positions and risk limits, bar by bar.
+
+Backtests call `simulate` once over all bars; the live path calls it with the
+range of one new bar and the same state arrays, so both run exactly the same
+code. Within a bar events happen in this order, and nothing reads a later bar:
+
+1. at the open: pending market exits fill;
+2. for positions opened before this bar: a protective stop (the tightest of
+   stop-loss, trailing stop and breakeven) that the open gapped through fills
+   at the open, take-profit levels the open gapped through fill at the open;
+   then, when the bar's range reaches the stop, the stop fills (stop first:
+   the conservative rule when a bar touches both), else take-profit levels
+   fill at their prices;
+3. working entry orders: market orders fill at the open, limit and stop
+   orders fill at the open when it gaps through them, else at their price
+   when the bar's range reaches it;
+4. at the close: equity is marked; the drawdown kill switch and the daily loss
+   limit act; time exits, exit signals and entry signals place orders for the
+   next open (or fill at this close with `fill = close`).
+
+Stops and take-profits are anchored to the average fill price and become
+active on the bar after the entry. Trailing extremes and indicator stop levels
+use values up to the previous bar.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numba
+import numpy as np
+from numba import njit
+
+from tradewind.execution.layout import (
+    A_ENTRY_REF,
+    A_STOP,
+    A_TRAIL,
+    C_CASH,
+    C_DAY,
+    C_DAY_BLOCKED,
+    C_DAY_START,
+    C_EXPOSURE_EQ,
+    C_FILLS,
+    C_HALTED,
+    C_NEXT_BAR,
+    C_OVERFLOW,
+    C_PEAK,
+    F_BAR,
+    F_ENTRY_BAR,
+    F_ENTRY_PRICE,
+    F_FEE,
+    F_PNL,
+    F_PRICE,
+    F_QTY,
+    F_REASON,
+    F_SYMBOL,
+    O_ACTIVE,
+    O_FIRST_BAR,
+    O_LAST_BAR,
+    O_PRICE,
+    O_WEIGHT,
+    P_ALLOW_LONG,
+    P_ALLOW_SHORT,
+    P_BREAKEVEN,
+    P_COMM_MIN,
+    P_COMM_ORDER,
+    P_COMM_PCT,
+    P_COMM_SHARE,
+    P_DAILY_LOSS,
+    P_ENTRY_OFFSET,
+    P_ENTRY_TYPE,
+    P_EXPIRY,
+    P_FILL_CLOSE,
+    P_LADDER,
+    P_LOT,
+    P_MAX_DRAWDOWN,
+    P_MAX_EXPOSURE,
+    P_MAX_POSITIONS,
+    P_SIZE_MODE,
+    P_SIZE_VALUE,
+    P_SL_MODE,
+    P_SL_VALUE,
+    P_SLIP_FRAC,
+    P_SLIP_PRICE,
+    P_SPACING,
+    P_TIME_BARS,
+    P_TRAIL_MODE,
+    P_TRAIL_VALUE,
+    R_BREAKEVEN,
+    R_DAILY_LOSS,
+    R_ENTRY,
+    R_KILL_SWITCH,
+    R_REVERSE,
+    R_SIGNAL,
+    R_STOP_LOSS,
+    R_TAKE_PROFIT,
+    R_TIME,
+    R_TRAILING,
+    S_ENTRY_LONG,
+    S_ENTRY_SHORT,
+    S_EXIT_LONG,
+    S_EXIT_SHORT,
+    Y_AVG,
+    Y_ENTRY_BAR,
+    Y_ENTRY_DIR,
+    Y_ENTRY_PENDING,
+    Y_EXIT,
+    Y_EXTREME,
+    Y_FEES,
+    Y_LAST_CLOSE,
+    Y_PEAK_QTY,
+    Y_QTY,
+    Y_STOP_DIST,
+    Y_TP_DONE,
+    Y_TRAIL_DIST,
+)
+
+
+def _cache_dir() -> Path | None:
+    """Where compiled machine code is cached when numba's default (beside this file) is read-only."""
+    if os.access(Path(__file__).parent, os.W_OK):
+        return None
+    for candidate in (Path(__file__).resolve().parents[3] / ".build" / "numba", Path("/tmp/tradewind-numba")):  # noqa: S108
+        try:
+            candidate.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(candidate, os.W_OK):
+            return candidate
+    return None
+
+
+_NUMBA_CONFIG: Any = numba.config  # untyped module namespace
+_CACHE_DIR = _cache_dir()
+if _CACHE_DIR is not None and not _NUMBA_CONFIG.CACHE_DIR:
+    _NUMBA_CONFIG.CACHE_DIR = str(_CACHE_DIR)
+
+_EPS = 1e-12
+
+
+@njit(cache=True, inline="always")
+def _fee(params: np.ndarray, qty: float, price: float) -> float:
+    if qty <= 0.0:
+        return 0.0
+    fee = params[P_COMM_PCT] * qty * price + params[P_COMM_SHARE] * qty + params[P_COMM_ORDER]
+    return float(max(fee, params[P_COMM_MIN]))
+
+
+@njit(cache=True, inline="always")
+def _market(params: np.ndarray, price: float, direction: float) -> float:
+    """The price a market or stop order gets: slippage always moves it against the order."""
+    return float(price * (1.0 + direction * params[P_SLIP_FRAC]) + direction * params[P_SLIP_PRICE])
+
+
+@njit(cache=True, inline="always")
+def _floor_lot(qty: float, lot: float) -> float:
+    return float(np.floor(qty / lot + 1e-9) * lot)
+
+
+@njit(cache=True)
+def _log(
+    fills: np.ndarray,
+    acct: np.ndarray,
+    bar: int,
+    symbol: int,
+    qty: float,
+    price: float,
+    fee: float,
+    reason: int,
+    entry_bar: float,
+    entry_price: float,
+    pnl: float,
+) -> None:
+    n = int(acct[C_FILLS])
+    if n >= fills.shape[0]:
+        acct[C_OVERFLOW] = 1.0
+    else:
+        row = fills[n]
+        row[F_BAR] = bar
+        row[F_SYMBOL] = symbol
+        row[F_QTY] = qty
+        row[F_PRICE] = price
+        row[F_FEE] = fee
+        row[F_REASON] = reason
+        row[F_ENTRY_BAR] = entry_bar
+        row[F_ENTRY_PRICE] = entry_price
+        row[F_PNL] = pnl
+    acct[C_FILLS] = n + 1
+
+
+@njit(cache=True)
+def _open(
+    params: np.ndarray,
+    aux: np.ndarray,
+    sym: np.ndarray,
+    acct: np.ndarray,
+    fills: np.ndarray,
+    j: int,
+    bar: int,
+    info_bar: int,
+    delta: float,
+    price: float,
+) -> None:
+    fee = _fee(params, abs(delta), price)
+    s = sym[j]
+    if s[Y_QTY] == 0.0:
+        s[Y_ENTRY_BAR] = bar
+        s[Y_AVG] = price
+        s[Y_FEES] = fee
+        s[Y_PEAK_QTY] = abs(delta)
+        s[Y_EXTREME] = price
+        s[Y_TP_DONE] = 0.0
+        mode = params[P_SL_MODE]
+        s[Y_STOP_DIST] = aux[A_STOP, info_bar, j] if mode == 2.0 else np.nan
+        s[Y_TRAIL_DIST] = aux[A_TRAIL, info_bar, j] if params[P_TRAIL_MODE] == 2.0 else np.nan
+    else:
+        held = abs(s[Y_QTY])
+        s[Y_AVG] = (held * s[Y_AVG] + abs(delta) * price) / (held + abs(delta))
+        s[Y_FEES] += fee
+        s[Y_PEAK_QTY] = max(s[Y_PEAK_QTY], held + abs(delta))
+    s[Y_QTY] += delta
+    acct[C_CASH] -= delta * price + fee
+    _log(fills, acct, bar, j, delta, price, fee, R_ENTRY, s[Y_ENTRY_BAR], price, 0.0)
+
+
+@njit(cache=True)
+def _close(
+    params: np.ndarray,
+    sym: np.ndarray,
+    acct: np.ndarray,
+    fills: np.ndarray,
+    j: int,
+    bar: int,
+    qty: float,
+    price: float,
+    reason: int,
+) -> None:
+    s = sym[j]
+    held = abs(s[Y_QTY])
+    qty = min(qty, held)
+    if qty <= 0.0:
+        return
+    side = 1.0 if s[Y_QTY] > 0.0 else -1.0
+    fee = _fee(params, qty, price)
+    allocated = s[Y_FEES] * qty / held
+    s[Y_FEES] -= allocated
+    pnl = side * (price - s[Y_AVG]) * qty - fee - allocated
+    acct[C_CASH] += side * qty * price - fee
+    _log(fills, acct, bar, j, -side * qty, price, fee, reason, s[Y_ENTRY_BAR], s[Y_AVG], pnl)
+    remaining = held - qty
+    if remaining <= _EPS * max(held, 1.0):
+        s[Y_QTY] = 0.0
+        s[Y_FEES] = 0.0
+        s[Y_EXIT] = 0.0
+    else:
+        s[Y_QTY] = side * remaining
+
+
+@njit(cache=True)
+def _entry_size(
+    params: np.ndarray,
+    aux: np.ndarray,
+    sym: np.ndarray,
+    acct: np.ndarray,
+    j: int,
+    info_bar: int,
+    direction: float,
+    price: float,
+    share: float,
+) -> float:
+    """Shares for one ladder order filling at `price`; `share` is its part of the ladder still working."""
+    s = sym[j]
+    equity = acct[C_EXPOSURE_EQ]
+    mode = params[P_SIZE_MODE]
+    value = params[P_SIZE_VALUE]
+    # Longs spend cash; shorts are held to 1x equity (no leverage either way).
+    budget = acct[C_CASH] if direction > 0 else equity - abs(s[Y_QTY]) * s[Y_AVG]
+    if mode == 0.0:
+        qty = budget * share / (price * (1.0 + params[P_COMM_PCT]))
+    elif mode == 1.0:
+        qty = value * share
+    elif mode == 2.0:
+        qty = value * share / price
+    elif mode == 3.0:
+        qty = equity * value / 100.0 * share / price
+    else:
+        sl_mode = params[P_SL_MODE]
+        if sl_mode == 1.0:
+            distance = price * params[P_SL_VALUE]
+        elif sl_mode == 2.0:
+            distance = aux[A_STOP, info_bar, j]
+        else:
+            distance = abs(price - aux[A_STOP, info_bar, j])
+        if not distance > 0.0:
+            return 0.0
+        qty = equity * value / 100.0 * share / distance
+    if params[P_MAX_EXPOSURE] > 0.0:
+        gross = 0.0
+        for m in range(sym.shape[0]):
+            gross += abs(sym[m, Y_QTY]) * sym[m, Y_LAST_CLOSE]
+        room = params[P_MAX_EXPOSURE] * equity - gross
+        qty = min(qty, max(room, 0.0) / price)
+    lot = params[P_LOT]
+    limit = max(budget, 0.0)
+    qty = _floor_lot(min(qty, limit / (price * (1.0 + params[P_COMM_PCT]) + params[P_COMM_SHARE])), lot)
+    while qty > 0.0 and qty * price + _fee(params, qty, price) > limit + _EPS * max(limit, 1.0):
+        qty = _floor_lot(qty - lot, lot) if lot >= 1.0 else _floor_lot(qty * (1.0 - 1e-6), lot)
+    return max(qty, 0.0)
+
+
+@njit(cache=True)
+def _work_entries(
+    params: np.ndarray,
+    aux: np.ndarray,
+    sym: np.ndarray,
+    orders: np.ndarray,
+    acct: np.ndarray,
+    fills: np.ndarray,
+    j: int,
+    bar: int,
+    o: float,
+    h: float,
+    low: float,
+    at_close: bool,
+) -> None:
+    s = sym[j]
+    direction = s[Y_ENTRY_DIR]
+    kind = params[P_ENTRY_TYPE]
+    working = 0.0
+    for m in range(orders.shape[1]):
+        if orders[j, m, O_ACTIVE] > 0.0:
+            working += orders[j, m, O_WEIGHT]
+    any_left = False
+    for m in range(orders.shape[1]):
+        order = orders[j, m]
+        if order[O_ACTIVE] == 0.0:
+            continue
+        if bar < order[O_FIRST_BAR]:
+            any_left = True
+            continue
+        if bar > order[O_LAST_BAR]:
+            order[O_ACTIVE] = 0.0
+            continue
+        limit = order[O_PRICE]
+        price = np.nan
+        if np.isnan(limit):
+            price = _market(params, o, direction)
+        elif kind == 1.0 or (m > 0 and kind == 0.0):
+            if direction * (o - limit) <= 0.0:
+                price = o
+            elif direction * ((low if direction > 0 else h) - limit) <= 0.0:
+                price = limit
+        elif direction * (o - limit) >= 0.0:
+            price = _market(params, o, direction)
+        elif direction * ((h if direction > 0 else low) - limit) >= 0.0:
+            price = _market(params, limit, direction)
+        if np.isnan(price):
+            if bar >= order[O_LAST_BAR]:
+                order[O_ACTIVE] = 0.0
+            else:
+                any_left = True
+            continue
+        info_bar = bar if at_close else bar - 1
+        qty = _entry_size(params, aux, sym, acct, j, info_bar, direction, price, order[O_WEIGHT] / working)
+        working -= order[O_WEIGHT]
+        order[O_ACTIVE] = 0.0
+        if qty > 0.0:
+            _open(params, aux, sym, acct, fills, j, bar, info_bar, direction * qty, price)
+    s[Y_ENTRY_PENDING] = 1.0 if any_left else 0.0
+
+
+@njit(cache=True)
+def _protect(
+    params: np.ndarray,
+    aux: np.ndarray,
+    tp: np.ndarray,
+    sym: np.ndarray,
+    acct: np.ndarray,
+    fills: np.ndarray,
+    j: int,
+    bar: int,
+    o: float,
+    h: float,
+    low: float,
+) -> None:
+    s = sym[j]
+    side = 1.0 if s[Y_QTY] > 0.0 else -1.0
+    avg = s[Y_AVG]
+    stop = np.nan
+    reason = R_STOP_LOSS
+    sl_mode = params[P_SL_MODE]
+    if sl_mode == 1.0:
+        stop = avg * (1.0 - side * params[P_SL_VALUE])
+    elif sl_mode == 2.0:
+        stop = avg - side * s[Y_STOP_DIST]
+    elif sl_mode == 3.0:
+        stop = aux[A_STOP, bar - 1, j]
+    trail_mode = params[P_TRAIL_MODE]
+    if trail_mode > 0.0:
+        if trail_mode == 1.0:
+            trail = s[Y_EXTREME] * (1.0 - side * params[P_TRAIL_VALUE])
+        else:
+            trail = s[Y_EXTREME] - side * s[Y_TRAIL_DIST]
+        if np.isnan(stop) or side * (trail - stop) > 0.0:
+            stop = trail
+            reason = R_TRAILING
+    trigger = params[P_BREAKEVEN]
+    reached = trigger > 0.0 and side * (s[Y_EXTREME] - avg * (1.0 + side * trigger)) >= 0.0
+    if reached and (np.isnan(stop) or side * (avg - stop) > 0.0):
+        stop = avg
+        reason = R_BREAKEVEN
+    if not np.isnan(stop) and side * (o - stop) <= 0.0:
+        _close(params, sym, acct, fills, j, bar, abs(s[Y_QTY]), _market(params, o, -side), reason)
+        return
+    levels = tp.shape[0]
+    done = int(s[Y_TP_DONE])
+    while done < levels and s[Y_QTY] != 0.0:
+        target = avg * (1.0 + side * tp[done, 0])
+        if side * (o - target) < 0.0:
+            break
+        _take_profit(params, tp, sym, acct, fills, j, bar, done, o)
+        done += 1
+    s[Y_TP_DONE] = done
+    if s[Y_QTY] == 0.0:
+        return
+    adverse = low if side > 0 else h
+    if not np.isnan(stop) and side * (adverse - stop) <= 0.0:
+        _close(params, sym, acct, fills, j, bar, abs(s[Y_QTY]), _market(params, stop, -side), reason)
+        return
+    favourable = h if side > 0 else low
+    while done < levels and s[Y_QTY] != 0.0:
+        target = avg * (1.0 + side * tp[done, 0])
+        if side * (favourable - target) < 0.0:
+            break
+        _take_profit(params, tp, sym, acct, fills, j, bar, done, target)
+        done += 1
+    s[Y_TP_DONE] = done
+
+
+@njit(cache=True)
+def _take_profit(
+    params: np.ndarray,
+    tp: np.ndarray,
+    sym: np.ndarray,
+    acct: np.ndarray,
+    fills: np.ndarray,
+    j: int,
+    bar: int,
+    level: int,
+    price: float,
+) -> None:
+    s = sym[j]
+    held = abs(s[Y_QTY])
+    qty = _floor_lot(tp[level, 1] * s[Y_PEAK_QTY], params[P_LOT])
+    if level == tp.shape[0] - 1 or held - qty < params[P_LOT]:
+        qty = held
+    _close(params, sym, acct, fills, j, bar, qty, price, R_TAKE_PROFIT)
+
+
+@njit(cache=True)
+def _exit(
+    params: np.ndarray,
+    sym: np.ndarray,
+    acct: np.ndarray,
+    fills: np.ndarray,
+    j: int,
+    bar: int,
+    close: float,
+    reason: int,
+) -> None:
+    """Exit at this close (fill = close) or mark a market exit for the next open."""
+    s = sym[j]
+    if s[Y_QTY] == 0.0:
+        return
+    if params[P_FILL_CLOSE] > 0.0:
+        side = 1.0 if s[Y_QTY] > 0.0 else -1.0
+        _close(params, sym, acct, fills, j, bar, abs(s[Y_QTY]), _market(params, close, -side), reason)
+    elif s[Y_EXIT] == 0.0:
+        s[Y_EXIT] = reason + 1.0
+
+
+@njit(cache=True)
+def _place_entry(
+    params: np.ndarray,
+    aux: np.ndarray,
+    sym: np.ndarray,
+    orders: np.ndarray,
+    acct: np.ndarray,
+    fills: np.ndarray,
+    weights: np.ndarray,
+    j: int,
+    bar: int,
+    direction: float,
+    close: float,
+) -> None:
+    s = sym[j]
+    kind = params[P_ENTRY_TYPE]
+    reference = aux[A_ENTRY_REF, bar, j]
+    fill_close = params[P_FILL_CLOSE] > 0.0
+    for m in range(orders.shape[1]):
+        order = orders[j, m]
+        if m >= int(params[P_LADDER]):
+            order[O_ACTIVE] = 0.0
+            continue
+        spacing = m * params[P_SPACING]
+        if kind == 0.0:
+            order[O_PRICE] = np.nan if m == 0 else reference * (1.0 - direction * spacing)
+        elif kind == 1.0:
+            order[O_PRICE] = reference * (1.0 - direction * (params[P_ENTRY_OFFSET] + spacing))
+        else:
+            order[O_PRICE] = reference * (1.0 + direction * (params[P_ENTRY_OFFSET] + spacing))
+        market_now = fill_close and kind == 0.0 and m == 0
+        order[O_FIRST_BAR] = bar if market_now else bar + 1
+        order[O_LAST_BAR] = bar if market_now else bar + params[P_EXPIRY]
+        order[O_WEIGHT] = weights[m]
+        order[O_ACTIVE] = 1.0 if not np.isnan(order[O_PRICE]) or kind == 0.0 else 0.0
+    s[Y_ENTRY_DIR] = direction
+    s[Y_ENTRY_PENDING] = 1.0
+    if fill_close and kind == 0.0:
+        _work_entries(params, aux, sym, orders, acct, fills, j, bar, close, close, close, True)
+
+
+@njit(cache=True)
+def _cancel_entries(sym: np.ndarray, orders: np.ndarray, j: int) -> None:
+    sym[j, Y_ENTRY_PENDING] = 0.0
+    for m in range(orders.shape[1]):
+        orders[j, m, O_ACTIVE] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def simulate(
+    opens: np.ndarray,
+    highs: np.ndarray,
+    lows: np.ndarray,
+    closes: np.ndarray,
+    signals: np.ndarray,
+    aux: np.ndarray,
+    days: np.ndarray,
+    params: np.ndarray,
+    weights: np.ndarray,
+    tp: np.ndarray,
+    sym: np.ndarray,
+    orders: np.ndarray,
+    acct: np.ndarray,
+    fills: np.ndarray,
+    equity: np.ndarray,
+    start: int,
+    stop: int,
+) -> None:
+    """Advance the account over bars [start, stop); state lives in sym, orders and acct."""
+    symbols = opens.shape[1]
+    fill_close = params[P_FILL_CLOSE] > 0.0
+    for i in range(start, stop):
+        if days[i] != acct[C_DAY]:
+            acct[C_DAY] = days[i]
+            acct[C_DAY_START] = acct[C_EXPOSURE_EQ]
+            acct[C_DAY_BLOCKED] = 0.0
+        for j in range(symbols):
+            o = opens[i, j]
+            if np.isnan(o):
+                continue
+            h = highs[i, j]
+            low = lows[i, j]
+            s = sym[j]
+            if s[Y_EXIT] > 0.0 and s[Y_QTY] != 0.0:
+                side = 1.0 if s[Y_QTY] > 0.0 else -1.0
+                _close(params, sym, acct, fills, j, i, abs(s[Y_QTY]), _market(params, o, -side), int(s[Y_EXIT] - 1.0))
+            s[Y_EXIT] = 0.0
+            if s[Y_QTY] != 0.0 and s[Y_ENTRY_BAR] < i:
+                _protect(params, aux, tp, sym, acct, fills, j, i, o, h, low)
+            if s[Y_ENTRY_PENDING] > 0.0:
+                _work_entries(params, aux, sym, orders, acct, fills, j, i, o, h, low, False)
+            if s[Y_QTY] != 0.0:
+                if s[Y_QTY] > 0.0:
+                    s[Y_EXTREME] = max(s[Y_EXTREME], h)
+                else:
+                    s[Y_EXTREME] = min(s[Y_EXTREME], low)
+            s[Y_LAST_CLOSE] = closes[i, j]
+        value = acct[C_CASH]
+        open_positions = 0
+        for j in range(symbols):
+            value += sym[j, Y_QTY] * sym[j, Y_LAST_CLOSE]
+            if sym[j, Y_QTY] != 0.0 or sym[j, Y_ENTRY_PENDING] > 0.0:
+                open_positions += 1
+        equity[i] = value
+        acct[C_EXPOSURE_EQ] = value
+        acct[C_PEAK] = max(acct[C_PEAK], value)
+        flatten = -1
+        drawdown_hit = params[P_MAX_DRAWDOWN] > 0.0 and value <= acct[C_PEAK] * (1.0 - params[P_MAX_DRAWDOWN])
+        daily_hit = params[P_DAILY_LOSS] > 0.0 and value <= acct[C_DAY_START] * (1.0 - params[P_DAILY_LOSS])
+        if drawdown_hit and acct[C_HALTED] == 0.0:
+            acct[C_HALTED] = 1.0
+            flatten = R_KILL_SWITCH
+        elif daily_hit and acct[C_DAY_BLOCKED] == 0.0:
+            acct[C_DAY_BLOCKED] = 1.0
+            flatten = R_DAILY_LOSS
+        blocked = acct[C_HALTED] > 0.0 or acct[C_DAY_BLOCKED] > 0.0
+        for j in range(symbols):
+            c = closes[i, j]
+            if np.isnan(c):
+                continue
+            s = sym[j]
+            if flatten >= 0:
+                _cancel_entries(sym, orders, j)
+                _exit(params, sym, acct, fills, j, i, c, flatten)
+                continue
+            qty = s[Y_QTY]
+            if qty != 0.0 and params[P_TIME_BARS] > 0.0 and i - s[Y_ENTRY_BAR] >= params[P_TIME_BARS]:
+                _exit(params, sym, acct, fills, j, i, c, R_TIME)
+            exit_row = S_EXIT_LONG if qty > 0.0 else S_EXIT_SHORT
+            if qty != 0.0 and signals[exit_row, i, j]:
+                _exit(params, sym, acct, fills, j, i, c, R_SIGNAL)
+            if blocked or s[Y_ENTRY_PENDING] > 0.0:
+                continue
+            direction = 0.0
+            if params[P_ALLOW_LONG] > 0.0 and signals[S_ENTRY_LONG, i, j] and not signals[S_EXIT_LONG, i, j]:
+                direction = 1.0
+            elif params[P_ALLOW_SHORT] > 0.0 and signals[S_ENTRY_SHORT, i, j] and not signals[S_EXIT_SHORT, i, j]:
+                direction = -1.0
+            if direction == 0.0 or direction * s[Y_QTY] > 0.0:
+                continue
+            if s[Y_QTY] != 0.0:
+                _exit(params, sym, acct, fills, j, i, c, R_REVERSE)
+            elif params[P_MAX_POSITIONS] > 0.0 and open_positions >= params[P_MAX_POSITIONS]:
+                continue
+            open_positions += 1
+            _place_entry(params, aux, sym, orders, acct, fills, weights, j, i, direction, c)
+        if fill_close:
+            value = acct[C_CASH]
+            for j in range(symbols):
+                value += sym[j, Y_QTY] * sym[j, Y_LAST_CLOSE]
+            equity[i] = value
+    acct[C_NEXT_BAR] = stop

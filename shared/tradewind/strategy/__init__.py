@@ -1,0 +1,1 @@
+"""Declarative strategies: the document, its validation and the one signal path."""

@@ -1,0 +1,56 @@
+"""Tolerant comparisons and crosses over aligned float arrays.
+
+Two values tie when |a - b| <= 1e-12 * max(|a|, |b|, 1): TA-Lib's running-sum
+averages differ by about 1e-14 where the exact means are equal, and that noise
+must not decide a trade. `crosses_above(a, b)` fires on a bar where a > b and
+the latest earlier bar with a != b had a < b (backtrader's rule), so a cross
+through a tie counts once, on the bar that completes it, and a touch does not
+count. A bar where either value is NaN has no side and breaks a cross.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tradewind.strategy.conditions import RELATIVE_TOLERANCE
+
+_UNKNOWN = 2.0
+
+
+def sides(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """+1 where a > b, -1 where a < b, 0 on a tie, NaN where either is undefined."""
+    with np.errstate(invalid="ignore"):
+        scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
+        diff = a - b
+        tie = np.abs(diff) <= RELATIVE_TOLERANCE * scale
+        return np.where(tie, 0.0, np.sign(diff))
+
+
+def compare(op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    side = sides(a, b)
+    above, below, tie = side == 1.0, side == -1.0, side == 0.0
+    outcomes: dict[str, np.ndarray] = {"gt": above, "ge": above | tie, "lt": below, "le": below | tie, "eq": tie}
+    return outcomes[op]
+
+
+def crosses(a: np.ndarray, b: np.ndarray, upward: bool) -> np.ndarray:
+    side = sides(a, b)
+    coded = np.where(np.isnan(side), _UNKNOWN, side)
+    decided = coded != 0.0
+    last = np.where(decided, np.arange(side.size), -1)
+    np.maximum.accumulate(last, out=last)
+    previous = np.full(side.size, _UNKNOWN)
+    previous[1:] = np.where(last[:-1] >= 0, coded[np.maximum(last[:-1], 0)], _UNKNOWN)
+    target = 1.0 if upward else -1.0
+    result: np.ndarray = (coded == target) & (previous == -target)
+    return result
+
+
+def within(flags: np.ndarray, bars: int) -> np.ndarray:
+    """True where `flags` held on this bar or on one of the `bars - 1` before it."""
+    counts = np.cumsum(flags, dtype=np.int64)
+    earlier = np.zeros_like(counts)
+    if bars < counts.size:
+        earlier[bars:] = counts[:-bars]
+    result: np.ndarray = (counts - earlier) > 0
+    return result
