@@ -28,7 +28,7 @@ from local import environment, lambda_patch, provision, snapshot
 from local.cognito import CredentialsLost, DemoCredentials, ensure_demo_users, ensure_pool
 from local.gateway.rest import rest_app
 from local.gateway.routes import api_routes
-from local.gateway.websocket import WebSocketGateway
+from local.gateway.websocket import WebSocketGateway, websocket_stage
 from local.kinesis import Checkpoints, ShardPoller, mappings_from
 from local.options import LocalOptions
 from local.runtime import FunctionRuntime
@@ -118,21 +118,20 @@ class LocalCloud:
         self._running.sockets.append(gateway_socket)
         ws_socket = bind(options.host, options.ws_port, "--ws-port")
         self._running.sockets.append(ws_socket)
-        base = Settings()
-        settings = environment.apply(environment.cloud_environment(options, base))
-        self._running.moto = MotoServer(options.host, options.moto_port)
-        self._running.moto.start()
-        self._configure_moto()
-        runtime = FunctionRuntime(settings.stage, settings.region, settings.account)
-        lambda_patch.install(runtime)
+        # Before the slow synth: a bad snapshot fails fast.
         checkpoints, fresh = self._restore()
+        base = Settings()
+        body = self._template_body if self._template_body is not None else synthesized_template()
         try:
-            template = Template(
-                self._template_body if self._template_body is not None else synthesized_template(),
-                settings,
-                queue_endpoint=options.moto_endpoint,
-            )
+            template = Template(body, base, queue_endpoint=options.moto_endpoint)
+            ws_stage = websocket_stage(template)
+            environment.apply(environment.cloud_environment(options, base, ws_stage))
             settings = environment.apply(environment.common_function_environment(template), keep_existing=True)
+            self._running.moto = MotoServer(options.host, options.moto_port)
+            self._running.moto.start()
+            self._configure_moto()
+            runtime = FunctionRuntime(settings.stage, settings.region, settings.account)
+            lambda_patch.install(runtime)
             role_arn = self._provision(template, settings)
             pool = ensure_pool(self._client("cognito-idp"), template)
             previous = (
@@ -151,7 +150,7 @@ class LocalCloud:
             client_id=pool.client_id,
             totp_secret=totp_secret,
             gateway_url=options.gateway_url,
-            websocket_url=options.websocket_url,
+            websocket_url=options.websocket_url(ws_stage),
             users=users,
         )
         self.credentials.save(options.credentials_path)
@@ -160,9 +159,10 @@ class LocalCloud:
         for logical, reason in runtime.preload().items():
             logger.warning("function %s cannot be loaded, its invocations will fail: %s", logical, reason)
         verifier = TokenVerifier(settings.jwks, settings.issuer, settings.user_pool_client_id)
+        websocket = WebSocketGateway(runtime, settings.region, settings.account, ws_stage)
         for app, sock, name in (
             (rest_app(runtime, verifier, api_routes(template), settings.account), gateway_socket, "gateway"),
-            (WebSocketGateway(runtime, settings.region, settings.account).app(), ws_socket, "websocket"),
+            (websocket.app(), ws_socket, "websocket"),
         ):
             server = AsgiServer(app, sock, name)
             server.start()
@@ -242,7 +242,7 @@ class LocalCloud:
         lines = [
             "Tradewind local cloud",
             f"  REST API     {credentials.gateway_url}/v1  (GET /v1/health is public)",
-            f"  WebSocket    {credentials.websocket_url}/?token=<ID token>",
+            f"  WebSocket    {credentials.websocket_url}?token=<ID token>",
             f"  AWS (moto)   {credentials.cognito_endpoint}  region {credentials.region}",
             f"  user pool    {credentials.user_pool_id}  app client {credentials.client_id}",
             f"  TOTP secret  {credentials.totp_secret}  (base32, same for every demo user)",

@@ -37,7 +37,7 @@ def common_function_environment(template: Template) -> dict[str, str]:
     return common
 
 
-def cloud_environment(options: LocalOptions, settings: Settings) -> dict[str, str]:
+def cloud_environment(options: LocalOptions, settings: Settings, websocket_stage: str) -> dict[str, str]:
     """What must hold before moto serves its first request."""
     return {
         "AWS_ACCESS_KEY_ID": "local",
@@ -52,7 +52,7 @@ def cloud_environment(options: LocalOptions, settings: Settings) -> dict[str, st
         "POWERTOOLS_TRACE_DISABLED": "true",
         "TRADEWIND_STAGE": "local",
         "TRADEWIND_ACCOUNT": settings.account,
-        "TRADEWIND_WEBSOCKET_ENDPOINT": options.websocket_management_url,
+        "TRADEWIND_WEBSOCKET_ENDPOINT": options.websocket_management_url(websocket_stage),
     }
 
 

@@ -38,13 +38,12 @@ class LocalOptions(BaseModel):
     def gateway_url(self) -> str:
         return f"http://{self.host}:{self.gateway_port}"
 
-    @property
-    def websocket_url(self) -> str:
-        return f"ws://{self.host}:{self.ws_port}"
+    def websocket_url(self, stage: str) -> str:
+        return f"ws://{self.host}:{self.ws_port}/{stage}"
 
-    @property
-    def websocket_management_url(self) -> str:
-        return f"http://{self.host}:{self.ws_port}"
+    def websocket_management_url(self, stage: str) -> str:
+        """What boto3's apigatewaymanagementapi takes as endpoint, as on AWS: `https://<api>/<stage>`."""
+        return f"http://{self.host}:{self.ws_port}/{stage}"
 
     @property
     def snapshot_path(self) -> Path:

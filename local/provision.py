@@ -46,27 +46,7 @@ def _error_code(error: ClientError) -> str:
 
 
 def create_table(dynamodb: Any, spec: TableSpec, stage: str) -> None:
-    keys = [spec.partition, *([spec.sort] if spec.sort else [])]
-    for index in spec.indexes:
-        keys += [index.partition, *([index.sort] if index.sort else [])]
-    attributes = {key.name: key.type for key in keys}
-
-    def schema(partition: Any, sort: Any) -> list[dict[str, str]]:
-        return [{"AttributeName": partition.name, "KeyType": "HASH"}] + (
-            [{"AttributeName": sort.name, "KeyType": "RANGE"}] if sort else []
-        )
-
-    request: dict[str, Any] = {
-        "TableName": spec.physical(stage),
-        "BillingMode": "PAY_PER_REQUEST",
-        "KeySchema": schema(spec.partition, spec.sort),
-        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in attributes.items()],
-    }
-    if spec.indexes:
-        request["GlobalSecondaryIndexes"] = [
-            {"IndexName": ix.name, "KeySchema": schema(ix.partition, ix.sort), "Projection": {"ProjectionType": "ALL"}}
-            for ix in spec.indexes
-        ]
+    request: dict[str, Any] = dict(spec.create_table_args(stage))
     if spec.stream:
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
     try:

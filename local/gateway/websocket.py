@@ -26,11 +26,20 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from local.gateway.events import policy_allows, websocket_authorizer_event, websocket_context
 from local.runtime import FunctionError, FunctionRuntime
+from local.template import Template, TemplateError
 from tradewind.resources import FUNCTIONS
 
 logger = logging.getLogger("tradewind.local")
 API_ID = "localws"
-STAGE = "local"
+
+
+def websocket_stage(template: Template) -> str:
+    """The WebSocket API's stage name: part of its URL and of the management endpoint."""
+    for stage in template.of_type("AWS::ApiGatewayV2::Stage"):
+        api = template.get(stage.properties["ApiId"]["Ref"])
+        if api.properties.get("ProtocolType") == "WEBSOCKET":
+            return str(stage.properties["StageName"])
+    raise TemplateError("the template has no WebSocket API stage")
 
 
 @dataclass
@@ -38,6 +47,7 @@ class _Connection:
     """One live socket and what API Gateway would report about it."""
 
     socket: WebSocket
+    stage: str
     connection_id: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     connected_at: int = field(default_factory=lambda: int(time.time() * 1000))
     last_active_at: float = field(default_factory=time.time)
@@ -53,7 +63,7 @@ class _Connection:
             event_type=event_type,
             connection_id=self.connection_id,
             connected_at=self.connected_at,
-            stage=STAGE,
+            stage=self.stage,
             domain=self.socket.url.netloc,
             api_id=API_ID,
             source_ip=self.source_ip,
@@ -75,9 +85,10 @@ def _iso(epoch: float) -> str:
 
 
 class WebSocketGateway:
-    def __init__(self, runtime: FunctionRuntime, region: str, account: str) -> None:
+    def __init__(self, runtime: FunctionRuntime, region: str, account: str, stage: str) -> None:
         self._runtime = runtime
-        self._method_arn = f"arn:aws:execute-api:{region}:{account}:{API_ID}/{STAGE}/$connect"
+        self._stage = stage
+        self._method_arn = f"arn:aws:execute-api:{region}:{account}:{API_ID}/{stage}/$connect"
         self._connections: dict[str, _Connection] = {}
 
     def app(self) -> Starlette:
@@ -170,7 +181,7 @@ class WebSocketGateway:
             logger.warning("ws-disconnect failed for %s", connection.connection_id)
 
     async def serve(self, socket: WebSocket) -> None:
-        connection = _Connection(socket)
+        connection = _Connection(socket, self._stage)
         if not await self._authorize(connection) or not await self._connect(connection):
             return
         await socket.accept()
