@@ -15,6 +15,8 @@ layers (see infra/layers.py), as `cdk deploy` does.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +26,30 @@ from infra.config import BUNDLE_CONTEXT_KEY, ENV_CONTEXT_KEY, cdk_json_context
 from infra.stacks import build_app
 
 
-def synth_assembly(stage: str = "local", *, bundle: bool = False, outdir: Path) -> cx_api.CloudAssembly:
-    """Synthesize the app for `stage` into `outdir`, cdk-nag included: raises on any unacknowledged error."""
-    context = {**cdk_json_context(), ENV_CONTEXT_KEY: stage, BUNDLE_CONTEXT_KEY: "true" if bundle else "false"}
-    app = App(context=context, outdir=str(outdir))
+@dataclass(frozen=True)
+class Synthesis:
+    app: App
+    assembly: cx_api.CloudAssembly
+
+
+def synthesize(
+    stage: str = "local", *, bundle: bool = False, outdir: Path, context: Mapping[str, object] | None = None
+) -> Synthesis:
+    """Synthesize the app for `stage` into `outdir`, cdk-nag included: raises on any unacknowledged error.
+
+    `context` adds to (or overrides) cdk.json's context, as `-c key=value` does.
+    """
+    app = App(
+        context={
+            **cdk_json_context(),
+            ENV_CONTEXT_KEY: stage,
+            BUNDLE_CONTEXT_KEY: "true" if bundle else "false",
+            **(context or {}),
+        },
+        outdir=str(outdir),
+    )
     build_app(app)
-    return app.synth()
+    return Synthesis(app=app, assembly=app.synth())
 
 
 def merged_template(assembly: cx_api.CloudAssembly) -> dict[str, Any]:
@@ -45,4 +65,4 @@ def merged_template(assembly: cx_api.CloudAssembly) -> dict[str, Any]:
 
 def synth_template(stage: str = "local", bundle: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tradewind-cdk-") as outdir:
-        return merged_template(synth_assembly(stage, bundle=bundle, outdir=Path(outdir)))
+        return merged_template(synthesize(stage, bundle=bundle, outdir=Path(outdir)).assembly)

@@ -1,11 +1,11 @@
 """The REST API: `GET /v1/health` public, everything else under `/v1/{proxy+}` behind Cognito.
 
 A REST API (not an HTTP API) because it offers WAF, request validation and
-per-stage throttling. All routes go to the `api` function through proxy
-integrations; routing inside /v1 is the handler's job (Powertools resolver),
-so a new endpoint needs no infrastructure change. The `/v1` resource prefix is
-what the handler routes on; the stage is also named `v1`, so the public URL
-is `https://<api>/v1/v1/...` (the custom domain, when added, maps the stage).
+per-stage throttling. The stage is the API version (`v1`), so resources are
+declared without it (`/health`, `/{proxy+}`) and URLs read
+`https://<api-host>/v1/health`. All routes go to the `api` function through
+proxy integrations; routing is the handler's job (Powertools resolver), so a
+new endpoint needs no infrastructure change.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from infra.config import EnvironmentConfig
 from infra.nag import acknowledge
 from tradewind.resources import API_STAGE, PUBLIC_API_ROUTES, physical_name
 
-ROUTE_PREFIX = f"/{API_STAGE}"
 PROXY_PATH = "{proxy+}"
 # Requests per 5 minutes from one IP before WAF blocks it.
 WAF_RATE_LIMIT = 2000
@@ -83,8 +82,7 @@ class RestApi(Construct):
             self, "Authorizer", cognito_user_pools=[user_pool], authorizer_name=physical_name(config.stage, "cognito")
         )
         integration = aws_apigateway.LambdaIntegration(handler, proxy=True)
-        prefix = self._resource(ROUTE_PREFIX)
-        prefix.add_resource(PROXY_PATH).add_method(
+        self.api.root.add_resource(PROXY_PATH).add_method(
             "ANY",
             integration,
             authorizer=self.authorizer,
@@ -104,7 +102,9 @@ class RestApi(Construct):
     def _resource(self, path: str) -> aws_apigateway.IResource:
         resource: aws_apigateway.IResource = self.api.root
         for part in path.strip("/").split("/"):
-            resource = resource.get_resource(part) or resource.add_resource(part)
+            # Not `or`: jsii proxies of existing resources can be falsy.
+            child = resource.get_resource(part)
+            resource = resource.add_resource(part) if child is None else child
         return resource
 
     def _web_acl(self, config: EnvironmentConfig) -> None:

@@ -57,6 +57,8 @@ class Auth(Construct):
             user_pool_client_name=physical_name(config.stage, "spa"),
             generate_secret=False,
             auth_flows=aws_cognito.AuthFlow(user_password=True, user_srp=True),
+            # The SPAs sign in through the Cognito API (SRP, then TOTP), not the hosted UI.
+            disable_o_auth=True,
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
             id_token_validity=Duration.hours(1),

@@ -1,9 +1,9 @@
 """Every Lambda function of `tradewind.resources.FUNCTIONS`, with its layers.
 
 A function's package is `functions/__init__.py` plus `functions/<folder>/`,
-with handler `functions.<folder>.handler.handler`: handlers import their own
-modules absolutely (`functions.api.errors`), exactly as the local cloud and the
-tests import them. Third-party packages come from the layers named in the
+with handler `spec.handler` (`functions.<folder>.handler.handler`): handlers
+import their own modules absolutely (`functions.api.errors`), exactly as the
+local cloud and the tests import them. Third-party packages come from the layers named in the
 spec, the project's own code from the `shared` layer that every function gets. Table, bucket and stream names
 are not passed in: handlers derive them from TRADEWIND_STAGE through
 `tradewind.settings.Settings`, so only grants are wired here.
@@ -135,7 +135,7 @@ class Functions(Construct):
             description=spec.purpose,
             runtime=RUNTIME,
             architecture=aws_lambda.Architecture.X86_64,
-            handler=handler_path(spec),
+            handler=spec.handler,
             code=aws_lambda.Code.from_asset(str(function_package(spec))),
             layers=[layer_set.by_name[layer] for layer in (*spec.layers, layers.SHARED_LAYER)],
             memory_size=spec.memory_mb,
@@ -152,10 +152,6 @@ class Functions(Construct):
                 **spec.environment,
             },
         )
-
-
-def handler_path(spec: FunctionSpec) -> str:
-    return f"{FUNCTIONS_DIR.name}.{spec.folder}.handler.handler"
 
 
 def function_package(spec: FunctionSpec) -> Path:

@@ -46,7 +46,7 @@ class Observability(Construct):
 
     def watch_dead_letters(self, queue: aws_sqs.IQueue) -> None:
         self._alarm(
-            "DeadLetters",
+            "market-data-dead-letters",
             queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
             threshold=1,
             description="Market-data records were parked in the DLQ: inspect and redrive them.",

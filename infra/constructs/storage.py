@@ -9,7 +9,7 @@ to name the distribution, which names the bucket, which names the key: a cycle.
 from __future__ import annotations
 
 from aws_cdk import Duration, aws_kms, aws_lambda, aws_s3
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from infra.config import Access, EnvironmentConfig
 from infra.nag import acknowledge, arn_token
@@ -55,10 +55,7 @@ class Storage(Construct):
     def grant(self, logical: str, grantee: aws_lambda.Function, access: Access) -> None:
         bucket = self.by_logical[logical]
         getattr(bucket, f"grant_{access}")(grantee)
-        reason = f"Objects of the {logical} bucket only; CDK's grant uses action groups (s3:GetObject*, ...)."
-        acknowledge(grantee, f"AwsSolutions-IAM5[Resource::{arn_token(bucket)}/*]", reason)
-        for action in _GRANT_ACTION_GROUPS[access]:
-            acknowledge(grantee, f"AwsSolutions-IAM5[Action::{action}]", reason)
+        acknowledge_object_grant(grantee, arn_token(bucket), access, f"the {logical} bucket")
 
     def _bucket(self, spec: BucketSpec, config: EnvironmentConfig, key: aws_kms.IKey | None) -> aws_s3.Bucket:
         return aws_s3.Bucket(
@@ -81,3 +78,11 @@ class Storage(Construct):
             ),
             removal_policy=config.cdk_removal_policy,
         )
+
+
+def acknowledge_object_grant(grantee: IConstruct, bucket_arn: str, access: Access, bucket: str) -> None:
+    """Acknowledge the wildcards of a CDK bucket grant: all objects of one bucket, CDK's action groups."""
+    reason = f"Objects of {bucket} only; CDK's bucket grants use action groups such as s3:GetObject*."
+    acknowledge(grantee, f"AwsSolutions-IAM5[Resource::{bucket_arn}/*]", reason)
+    for action in _GRANT_ACTION_GROUPS[access]:
+        acknowledge(grantee, f"AwsSolutions-IAM5[Action::{action}]", reason)

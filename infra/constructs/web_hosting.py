@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import (
+    DefaultStackSynthesizer,
     Duration,
     Stack,
     aws_certificatemanager,
@@ -23,7 +24,8 @@ from aws_cdk import (
 from constructs import Construct, IConstruct
 
 from infra.config import EnvironmentConfig
-from infra.nag import acknowledge
+from infra.constructs.storage import acknowledge_object_grant
+from infra.nag import acknowledge, arn_token
 from tradewind.resources import physical_name
 
 WEB_APPS = ("admin", "investor")
@@ -157,10 +159,11 @@ class WebHosting(Construct):
         # The deployment's Lambda is a stack-level singleton: acknowledge its findings there.
         for child in Stack.of(self).node.children:
             if child.node.id.startswith("Custom::CDKBucketDeployment"):
-                _acknowledge_bucket_deployment(child)
+                _acknowledge_bucket_deployment(child, bucket)
 
 
-def _acknowledge_bucket_deployment(function: IConstruct) -> None:
+def _acknowledge_bucket_deployment(function: IConstruct, bucket: aws_s3.IBucket) -> None:
+    """CDK's BucketDeployment Lambda: it runs only during a deploy, to copy the built web app."""
     reason = "CDK's BucketDeployment custom resource, run only at deploy time to copy the built web app."
     for rule_id in (
         "AwsSolutions-L1",
@@ -168,3 +171,7 @@ def _acknowledge_bucket_deployment(function: IConstruct) -> None:
         "AwsSolutions-IAM5[Resource::*]",
     ):
         acknowledge(function, rule_id, reason)
+    stack = Stack.of(function)
+    assets = f"cdk-{DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-{stack.account}-{stack.region}"
+    acknowledge_object_grant(function, f"arn:{stack.partition}:s3:::{assets}", "read", "the CDK asset bucket")
+    acknowledge_object_grant(function, arn_token(bucket), "read_write", "the web bucket")
