@@ -266,7 +266,10 @@ class FundService:
         transfer id derives from them, so a crashed or repeated run completes the same way.
         """
         pool = self.pool(pool_id)
-        valuation = load(self._store, *_valuation_key(pool_id, at), Valuation) or self._plan(pool, at, positions_value)
+        stored = load(self._store, *_valuation_key(pool_id, at), Valuation)
+        if stored is not None and stored.nav_after_dealing is not None:
+            return stored
+        valuation = stored or self._plan(pool, at, positions_value)
         self._apply_fees(pool, valuation)
 
         def advance(p: Pool) -> Pool:
@@ -278,7 +281,8 @@ class FundService:
             )
 
         mutate(self._store, *_pool_key(pool_id), Pool, advance)
-        for record in self._store.query_index(f"POOL-ORDERS#{pool_id}", f"{time_key(at)}#~", 10_000):
+        # Orders placed strictly before the valuation instant are dealt at its price.
+        for record in self._store.query_index(f"POOL-ORDERS#{pool_id}", time_key(at), 10_000):
             self._deal(FundOrder.model_validate(record.data), valuation, at)
         self._pay_fees(pool, valuation)
         equity, units = self.equity(pool_id), self.units_outstanding(pool_id)

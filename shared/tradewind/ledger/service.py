@@ -121,12 +121,15 @@ class Ledger:
     # Transfers ----------------------------------------------------------------
 
     def transfer(self, request: TransferRequest, audit: AuditRecord | None = None) -> TransferRecord:
+        digest = content_hash({"kind": "posted", **request.model_dump(mode="json")})
+        existing = self._repo.get_transfer(request.id)
+        if existing is not None:
+            return self._replay(existing, digest)
         accounts = self._accounts_of(request.legs)
         self._check_balanced(request.legs, accounts)
         net: dict[str, int] = defaultdict(int)
         for leg in request.legs:
             net[leg.account_id] += leg.amount
-        digest = content_hash({"kind": "posted", **request.model_dump(mode="json")})
         record = TransferRecord(
             id=request.id,
             kind=TransferKind.POSTED,
@@ -178,6 +181,10 @@ class Ledger:
 
     def hold(self, request: HoldRequest) -> TransferRecord:
         """Reserve funds: the debit account's available balance drops now, its posted balance later."""
+        digest = content_hash({"kind": "pending", **request.model_dump(mode="json")})
+        existing = self._repo.get_transfer(request.id)
+        if existing is not None:
+            return self._replay(existing, digest)  # a replay succeeds even after the hold expired
         if request.debit_account == request.credit_account:
             raise InvalidTransferError("a hold needs two different accounts")
         legs = (
@@ -195,7 +202,7 @@ class Ledger:
             legs=legs,
             memo=request.memo,
             metadata=request.metadata,
-            content_hash=content_hash({"kind": "pending", **request.model_dump(mode="json")}),
+            content_hash=digest,
             created_at=self._clock(),
             state=PendingState.PENDING,
             expires_at=request.expires_at,
