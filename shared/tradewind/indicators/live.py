@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tradewind.indicators import catalog
 from tradewind.indicators._talib import stream, talib
@@ -248,7 +248,10 @@ class LiveEngine:
         magic, length = _HEADER.unpack_from(data)
         if magic != _MAGIC:
             raise IndicatorError("not a live-engine snapshot")
-        header = _Header.model_validate_json(data[_HEADER.size : _HEADER.size + length])
+        try:
+            header = _Header.model_validate_json(data[_HEADER.size : _HEADER.size + length])
+        except ValidationError as exc:
+            raise IndicatorError(f"snapshot header is invalid: {exc.error_count()} error(s)") from None
         engine = cls(header.requests)
         if len(header.carries) != len(engine._items):
             raise IndicatorError("snapshot does not match its indicators")

@@ -20,9 +20,10 @@ _REAL_LIMIT = 3e37  # TA-Lib's TA_REAL_MAX order of magnitude
 _REAL_RANGE, _REAL_LIST, _INT_RANGE, _INT_LIST = 0, 1, 2, 3
 
 CANDLESTICK_CONVENTION = (
-    "+100 bullish pattern, -100 bearish pattern, 0 no pattern; patterns without a direction "
-    "(e.g. doji, spinning top, long/short line) report +100 when present (or the sign of the "
-    "candle's colour); CDLHIKKAKE and CDLHIKKAKEMOD report +/-200 when the pattern is confirmed."
+    "+100 bullish pattern, -100 bearish pattern, 0 no pattern; one-sided patterns only ever report their "
+    "own sign, and patterns without a direction (doji, spinning top, long/short line, ...) report +100 when "
+    "present; CDLENGULFING, CDLHARAMI and CDLHARAMICROSS report +/-80 for a weaker (non-strict) match, "
+    "CDLHIKKAKE and CDLHIKKAKEMOD +/-200 when the pattern is confirmed."
 )
 
 

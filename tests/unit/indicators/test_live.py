@@ -1,0 +1,117 @@
+import math
+
+import numpy as np
+import pytest
+import talib
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.unit.indicators.conftest import gbm_bars
+from tradewind.indicators import catalog
+from tradewind.indicators.errors import IndicatorError
+from tradewind.indicators.live import MAX_SNAPSHOT_BYTES, IndicatorRequest, LiveEngine
+from tradewind.indicators.memory import PATH_DEPENDENT, SETTLE_FACTOR, Restore, window_length
+
+TOLERANCE = 1e-9
+ALL = sorted(catalog.specs())
+
+
+def rows(data: dict[str, np.ndarray], columns: list[str]):
+    for i in range(len(data["close"])):
+        yield i, {c: (int(data[c][i]) if c == "time" else float(data[c][i])) for c in columns}
+
+
+def assert_live_equals_batch(name: str, data: dict[str, np.ndarray], restore_at: set[int]) -> None:
+    engine = LiveEngine([IndicatorRequest(name=name)])
+    full = catalog.compute(name, data)
+    key = engine.keys[0]
+    for i, row in rows(data, engine.columns):
+        if i in restore_at:
+            engine = LiveEngine.restore(engine.snapshot())
+        for output, value in engine.update(row)[key].items():
+            expected = float(full[output][i])
+            same = math.isnan(value) if math.isnan(expected) else abs(value - expected) <= TOLERANCE
+            assert same, f"{name}.{output} at bar {i}: live {value}, full history {expected}"
+
+
+@pytest.mark.parametrize("name", ALL)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(length=st.integers(1, 120), seed=st.integers(0, 2**32 - 1), cut=st.integers(0, 120))
+def test_live_value_equals_full_history_value_through_a_restore(name: str, length: int, seed: int, cut: int) -> None:
+    assert_live_equals_batch(name, gbm_bars(length, seed), restore_at={cut})
+
+
+def test_restoring_from_a_truncated_window_still_equals_full_history() -> None:
+    """Long enough that every indicator's kept window is shorter than the history before the restore."""
+    data = gbm_bars(3200, seed=11)
+    for name in ALL:
+        assert_live_equals_batch(name, data, restore_at={3000, 3100})
+
+
+def test_every_path_dependent_talib_function_has_a_restore_strategy() -> None:
+    flagged = {n for n in talib.get_functions() if catalog.get(n).is_path_dependent}
+    assert flagged <= set(PATH_DEPENDENT)
+    assert set(PATH_DEPENDENT) <= set(talib.get_functions())
+
+
+def test_window_lengths_follow_lookback_and_memory() -> None:
+    sma = catalog.get("SMA")
+    assert window_length(sma, {"timeperiod": 30}) == 30
+    ema = catalog.get("EMA")
+    assert window_length(ema, {"timeperiod": 30}) == 30 * (1 + SETTLE_FACTOR)
+    obv = catalog.get("OBV")
+    assert PATH_DEPENDENT["OBV"] is Restore.OFFSET and window_length(obv, {}) == 1
+
+
+def strategy() -> list[IndicatorRequest]:
+    return [
+        IndicatorRequest(name="RSI", params={"timeperiod": 14}),
+        IndicatorRequest(name="MACD"),
+        IndicatorRequest(name="BBANDS", params={"timeperiod": 20, "nbdevup": 2, "nbdevdn": 2}),
+        IndicatorRequest(name="ATR", label="atr"),
+        IndicatorRequest(name="VWAP_SESSION", label="vwap"),
+    ]
+
+
+def test_a_strategy_engine_names_its_outputs_and_fits_in_a_dynamodb_item() -> None:
+    data = gbm_bars(1500, seed=5)
+    engine = LiveEngine(strategy())
+    assert engine.keys == ["RSI(timeperiod=14)", "MACD()", "BBANDS(nbdevdn=2,nbdevup=2,timeperiod=20)", "atr", "vwap"]
+    last: dict[str, dict[str, float]] = {}
+    for _, row in rows(data, engine.columns):
+        last = engine.update(row)
+    assert set(last["MACD()"]) == {"macd", "macdsignal", "macdhist"}
+    assert last["atr"]["real"] == pytest.approx(talib.ATR(data["high"], data["low"], data["close"])[-1], abs=1e-12)
+    snapshot = engine.snapshot()
+    assert len(snapshot) < MAX_SNAPSHOT_BYTES
+    restored = LiveEngine.restore(snapshot)
+    assert restored.bars_seen == 1500 and restored.keys == engine.keys
+
+
+def test_the_engine_refuses_what_it_could_not_persist_or_compute() -> None:
+    with pytest.raises(IndicatorError, match="DynamoDB item"):
+        LiveEngine([IndicatorRequest(name="EMA", params={"timeperiod": 5000})])
+    with pytest.raises(IndicatorError, match="same label"):
+        LiveEngine([IndicatorRequest(name="RSI"), IndicatorRequest(name="rsi")])
+    with pytest.raises(IndicatorError, match="at least one"):
+        LiveEngine([])
+    engine = LiveEngine([IndicatorRequest(name="OBV")])
+    with pytest.raises(IndicatorError, match="no 'volume' value"):
+        engine.update({"time": 0, "close": 1.0})
+    with pytest.raises(IndicatorError, match="finite"):
+        engine.update({"time": 0, "close": float("nan"), "volume": 1.0})
+    assert engine.bars_seen == 0
+
+
+@pytest.mark.parametrize("blob", [b"", b"XXXX\x00\x00\x00\x00", b"TWLE\x02\x00\x00\x00{}"])
+def test_a_corrupt_snapshot_is_refused(blob: bytes) -> None:
+    with pytest.raises(IndicatorError):
+        LiveEngine.restore(blob)
+
+
+def test_a_truncated_snapshot_is_refused() -> None:
+    engine = LiveEngine([IndicatorRequest(name="SMA")])
+    for _, row in rows(gbm_bars(50, seed=1), engine.columns):
+        engine.update(row)
+    with pytest.raises(IndicatorError, match="does not match"):
+        LiveEngine.restore(engine.snapshot()[:-8])
