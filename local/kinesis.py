@@ -103,6 +103,33 @@ class Checkpoints:
             return dict(self._positions)
 
 
+def kinesis_event(
+    records: Sequence[Record], shard_id: str, stream_arn: str, region: str, role_arn: str
+) -> dict[str, Any]:
+    """The event Lambda builds from GetRecords output (boto3 shapes: bytes, datetimes)."""
+    return {
+        "Records": [
+            {
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": record["PartitionKey"],
+                    "sequenceNumber": record["SequenceNumber"],
+                    "data": base64.b64encode(record["Data"]).decode(),
+                    "approximateArrivalTimestamp": record["ApproximateArrivalTimestamp"].timestamp(),
+                },
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": f"{shard_id}:{record['SequenceNumber']}",
+                "eventName": "aws:kinesis:record",
+                "invokeIdentityArn": role_arn,
+                "awsRegion": region,
+                "eventSourceARN": stream_arn,
+            }
+            for record in records
+        ]
+    }
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -180,33 +207,11 @@ class ShardPoller:
             else:
                 self._stop.wait(self._poll_interval_s)
 
-    def event(self, records: Sequence[Record]) -> dict[str, Any]:
-        return {
-            "Records": [
-                {
-                    "kinesis": {
-                        "kinesisSchemaVersion": "1.0",
-                        "partitionKey": record["PartitionKey"],
-                        "sequenceNumber": record["SequenceNumber"],
-                        "data": base64.b64encode(record["Data"]).decode(),
-                        "approximateArrivalTimestamp": record["ApproximateArrivalTimestamp"].timestamp(),
-                    },
-                    "eventSource": "aws:kinesis",
-                    "eventVersion": "1.0",
-                    "eventID": f"{self._shard_id}:{record['SequenceNumber']}",
-                    "eventName": "aws:kinesis:record",
-                    "invokeIdentityArn": self._role_arn,
-                    "awsRegion": self._region,
-                    "eventSourceARN": self._mapping.stream_arn,
-                }
-                for record in records
-            ]
-        }
-
     def _first_failure(self, records: Sequence[Record]) -> tuple[int | None, bool]:
         """(index of the first record to redeliver or None, whether the function errored)."""
         try:
-            result = self._runtime.invoke(self._spec, self.event(records))
+            event = kinesis_event(records, self._shard_id, self._mapping.stream_arn, self._region, self._role_arn)
+            result = self._runtime.invoke(self._spec, event)
         except FunctionError:
             return 0, True
         if not self._mapping.report_batch_item_failures or not isinstance(result, dict):

@@ -190,3 +190,49 @@ def policy_allows(policy: Mapping[str, Any], method_arn: str) -> bool:
         if any(fnmatch.fnmatchcase(method_arn, pattern) for pattern in resources):
             effects.add(str(statement.get("Effect", "")).lower())
     return "allow" in effects and "deny" not in effects
+
+
+def websocket_connect_event(
+    context: Mapping[str, Any],
+    headers: Iterable[tuple[str, str]],
+    query: Iterable[tuple[str, str]],
+    authorizer: Mapping[str, Any],
+) -> dict[str, Any]:
+    header_map, multi_headers = _single_and_multi(headers)
+    query_map, multi_query = _single_and_multi(query)
+    return {
+        "headers": header_map or {},
+        "multiValueHeaders": multi_headers or {},
+        "queryStringParameters": query_map,
+        "multiValueQueryStringParameters": multi_query,
+        "requestContext": {**context, "authorizer": dict(authorizer)},
+        "isBase64Encoded": False,
+    }
+
+
+def websocket_message_event(
+    context: Mapping[str, Any], text: str | None, binary: bytes | None, authorizer: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A `$default` message: text as is, binary frames base64-encoded, as API Gateway does."""
+    return {
+        "requestContext": {**context, "messageId": uuid.uuid4().hex[:16], "authorizer": dict(authorizer)},
+        "body": text if text is not None else base64.b64encode(binary or b"").decode(),
+        "isBase64Encoded": text is None,
+    }
+
+
+def websocket_disconnect_event(
+    context: Mapping[str, Any], headers: Iterable[tuple[str, str]], code: int, authorizer: Mapping[str, Any]
+) -> dict[str, Any]:
+    header_map, multi_headers = _single_and_multi(headers)
+    return {
+        "headers": header_map or {},
+        "multiValueHeaders": multi_headers or {},
+        "requestContext": {
+            **context,
+            "disconnectStatusCode": code,
+            "disconnectReason": "",
+            "authorizer": dict(authorizer),
+        },
+        "isBase64Encoded": False,
+    }

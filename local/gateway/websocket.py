@@ -9,7 +9,6 @@ that runs locally is the code that runs on AWS.
 
 from __future__ import annotations
 
-import base64
 import logging
 import secrets
 import time
@@ -24,7 +23,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from local.gateway.events import policy_allows, websocket_authorizer_event, websocket_context
+from local.gateway.events import (
+    policy_allows,
+    websocket_authorizer_event,
+    websocket_connect_event,
+    websocket_context,
+    websocket_disconnect_event,
+    websocket_message_event,
+)
 from local.runtime import FunctionError, FunctionRuntime
 from local.template import Template, TemplateError
 from tradewind.resources import FUNCTIONS
@@ -131,12 +137,12 @@ class WebSocketGateway:
 
     async def _connect(self, connection: _Connection) -> bool:
         socket = connection.socket
-        event = {
-            "headers": dict(socket.headers.items()),
-            "queryStringParameters": dict(socket.query_params.items()) or None,
-            "requestContext": {**connection.context("$connect", "CONNECT"), "authorizer": connection.authorizer},
-            "isBase64Encoded": False,
-        }
+        event = websocket_connect_event(
+            connection.context("$connect", "CONNECT"),
+            socket.headers.items(),
+            socket.query_params.multi_items(),
+            connection.authorizer,
+        )
         try:
             answer = await self._call("ws-connect", event)
         except FunctionError:
@@ -149,32 +155,21 @@ class WebSocketGateway:
 
     async def _message(self, connection: _Connection, message: dict[str, Any]) -> None:
         connection.last_active_at = time.time()
-        text, binary = message.get("text"), message.get("bytes")
-        event = {
-            "requestContext": {
-                **connection.context("$default", "MESSAGE"),
-                "messageId": secrets.token_urlsafe(12),
-                "authorizer": connection.authorizer,
-            },
-            "body": text if text is not None else base64.b64encode(binary or b"").decode(),
-            "isBase64Encoded": text is None,
-        }
+        event = websocket_message_event(
+            connection.context("$default", "MESSAGE"), message.get("text"), message.get("bytes"), connection.authorizer
+        )
         try:
             await self._call("ws-default", event)
         except FunctionError:
             logger.warning("ws-default failed for %s", connection.connection_id)
 
     async def _disconnect(self, connection: _Connection, code: int) -> None:
-        event = {
-            "headers": dict(connection.socket.headers.items()),
-            "requestContext": {
-                **connection.context("$disconnect", "DISCONNECT"),
-                "disconnectStatusCode": code,
-                "disconnectReason": "",
-                "authorizer": connection.authorizer,
-            },
-            "isBase64Encoded": False,
-        }
+        event = websocket_disconnect_event(
+            connection.context("$disconnect", "DISCONNECT"),
+            connection.socket.headers.items(),
+            code,
+            connection.authorizer,
+        )
         try:
             await self._call("ws-disconnect", event)
         except FunctionError:
