@@ -65,6 +65,7 @@ class Layers(Construct):
         # The cache key already identifies the content: skip fingerprinting ~100 MB per synth.
         return aws_lambda.Code.from_asset(
             str(layers.built_layer(name)),
+            exclude=_ASSET_EXCLUDES,
             asset_hash=layers.recipe_hash(name),
             asset_hash_type=AssetHashType.CUSTOM,
         )
