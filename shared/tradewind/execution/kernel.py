@@ -28,13 +28,13 @@ use values up to the previous bar.
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
-import numba
 import numpy as np
-from numba import njit
 
 from tradewind.execution.layout import (
     A_ENTRY_REF,
@@ -135,10 +135,23 @@ def _cache_dir() -> Path | None:
     return None
 
 
-_NUMBA_CONFIG: Any = numba.config  # untyped module namespace
+# numba ships no type information: it is typed as Any at this one boundary.
+_numba: Any = importlib.import_module("numba")
 _CACHE_DIR = _cache_dir()
-if _CACHE_DIR is not None and not _NUMBA_CONFIG.CACHE_DIR:
-    _NUMBA_CONFIG.CACHE_DIR = str(_CACHE_DIR)
+if _CACHE_DIR is not None and not _numba.config.CACHE_DIR:
+    _numba.config.CACHE_DIR = str(_CACHE_DIR)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def njit(**options: Any) -> Callable[[_F], _F]:
+    """numba.njit with its type erased: the compiled function keeps the Python signature."""
+
+    def compile_lazily(function: _F) -> _F:
+        return cast(_F, _numba.njit(**options)(function))
+
+    return compile_lazily
+
 
 _EPS = 1e-12
 
@@ -310,7 +323,7 @@ def _entry_size(
     qty = _floor_lot(min(qty, limit / (price * (1.0 + params[P_COMM_PCT]) + params[P_COMM_SHARE])), lot)
     while qty > 0.0 and qty * price + _fee(params, qty, price) > limit + _EPS * max(limit, 1.0):
         qty = _floor_lot(qty - lot, lot) if lot >= 1.0 else _floor_lot(qty * (1.0 - 1e-6), lot)
-    return max(qty, 0.0)
+    return float(max(qty, 0.0))
 
 
 @njit(cache=True)

@@ -1,0 +1,1 @@
+"""Backtests: run a strategy over history and report on its trades."""

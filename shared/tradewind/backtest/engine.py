@@ -1,0 +1,126 @@
+"""Backtests: align the symbols' bars, evaluate the strategy, play the compiled loop, collect the trades.
+
+`prepare` is the part a parameter sweep shares: bars aligned once, indicator
+outputs cached across parameter sets. `simulate_strategy` runs one (bound)
+strategy on prepared data and is what both a backtest and an optimization chunk
+call, so a sweep's numbers are the backtest's numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradewind.execution import layout as L
+from tradewind.execution.account import Account, Market
+from tradewind.execution.costs import BrokerProfile, Commission, broker_profile
+from tradewind.execution.policy import FillTiming
+from tradewind.execution.program import compile_policy
+from tradewind.indicators import catalog
+from tradewind.marketdata import frames
+from tradewind.strategy.model import Strategy
+from tradewind.strategy.signals import Evaluation, IndicatorCache, evaluate
+
+
+class BacktestOptions(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cash: float = Field(default=10_000.0, gt=0, le=1e12)
+    commission: float | None = Field(default=None, ge=0, le=0.1, description="overrides the broker's rate")
+    fill: FillTiming | None = Field(default=None, description="overrides the strategy's fill timing")
+
+    def broker(self, strategy: Strategy) -> BrokerProfile:
+        profile = broker_profile(strategy.universe.broker)
+        if self.commission is None:
+            return profile
+        return profile.model_copy(update={"commission": Commission(rate=self.commission)})
+
+
+class BacktestError(ValueError):
+    """Data that cannot be backtested (missing symbol, no bars)."""
+
+
+@dataclass
+class Prepared:
+    """Bars of every symbol on one time grid, plus per-symbol arrays for the signal path."""
+
+    symbols: tuple[str, ...]
+    market: Market
+    bars: list[dict[str, np.ndarray]]
+    rows: list[np.ndarray]  # grid row of each of a symbol's own bars
+    caches: list[IndicatorCache] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Run:
+    """What the loop produced for one strategy on prepared data."""
+
+    prepared: Prepared
+    signals: np.ndarray  # (4, bars, symbols)
+    account: Account
+
+    @property
+    def equity(self) -> np.ndarray:
+        return self.account.equity
+
+    @property
+    def fills(self) -> np.ndarray:
+        return self.account.fill_log()
+
+
+def prepare(data: Mapping[str, pd.DataFrame]) -> Prepared:
+    """Align canonical bar frames (time + OHLCV) of each symbol on the union of their times."""
+    if not data:
+        raise BacktestError("no data")
+    for symbol, frame in data.items():
+        if frame.empty:
+            raise BacktestError(f"no bars for {symbol} in the requested range")
+    times = pd.DatetimeIndex(
+        sorted(set().union(*(pd.DatetimeIndex(f[frames.TIME]).as_unit("ns").asi8 for f in data.values())))
+    )
+    grid = times.asi8
+    columns: dict[str, np.ndarray] = {
+        c: np.full((grid.size, len(data)), np.nan) for c in ("open", "high", "low", "close")
+    }
+    bars: list[dict[str, np.ndarray]] = []
+    rows: list[np.ndarray] = []
+    for j, frame in enumerate(data.values()):
+        arrays = catalog.bar_arrays(frame)
+        row = np.searchsorted(grid, arrays["time"])
+        for name, matrix in columns.items():
+            matrix[row, j] = arrays[name]
+        bars.append(arrays)
+        rows.append(row)
+    market = Market(
+        times=grid,
+        opens=columns["open"],
+        highs=columns["high"],
+        lows=columns["low"],
+        closes=columns["close"],
+    )
+    return Prepared(symbols=tuple(data), market=market, bars=bars, rows=rows, caches=[{} for _ in data])
+
+
+def signal_arrays(strategy: Strategy, prepared: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Signals (4, bars, symbols) and aux (3, bars, symbols) on the grid; no signal where a symbol has no bar."""
+    n, k = prepared.market.closes.shape
+    signals = np.zeros((L.N_SIGNALS, n, k), dtype=np.uint8)
+    aux = np.full((L.N_AUX, n, k), np.nan)
+    for j, (bars, row, cache) in enumerate(zip(prepared.bars, prepared.rows, prepared.caches, strict=True)):
+        evaluation: Evaluation = evaluate(strategy, bars, cache)
+        signals[:, row, j] = evaluation.signals
+        aux[:, row, j] = evaluation.aux
+    return signals, aux
+
+
+def simulate_strategy(strategy: Strategy, prepared: Prepared, options: BacktestOptions, trade_from: int = 0) -> Run:
+    """Play `strategy`; bars before `trade_from` only warm indicators up (no entries there)."""
+    signals, aux = signal_arrays(strategy, prepared)
+    signals[[L.S_ENTRY_LONG, L.S_ENTRY_SHORT], :trade_from] = 0
+    program = compile_policy(strategy, options.broker(strategy), options.fill)
+    account = Account.run(program, prepared.market, signals, aux, options.cash)
+    return Run(prepared=prepared, signals=signals, account=account)

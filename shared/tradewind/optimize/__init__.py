@@ -1,0 +1,1 @@
+"""Parameter search, walk-forward analysis and the overfitting guard."""
