@@ -17,7 +17,12 @@ from tradewind import __version__
 from tradewind.cli.errors import CliError
 
 # Modules that add sub-commands; `local.cli` ships only with the development install.
-COMMAND_MODULES: tuple[str, ...] = ("local.cli", "tradewind.cli.data", "tradewind.cli.indicators")
+COMMAND_MODULES: tuple[str, ...] = (
+    "local.cli",
+    "tradewind.cli.data",
+    "tradewind.cli.indicators",
+    "tradewind.cli.backtest",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
