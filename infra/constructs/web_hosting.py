@@ -93,6 +93,7 @@ class WebHosting(Construct):
         certificate: aws_certificatemanager.ICertificate | None,
     ) -> aws_cloudfront.Distribution:
         domain = config.web_domains.get(app)
+        custom_domain = bool(domain and certificate)
         distribution = aws_cloudfront.Distribution(
             self,
             app,
@@ -115,9 +116,9 @@ class WebHosting(Construct):
                 )
                 for status in (403, 404)
             ],
-            domain_names=[domain] if domain and certificate else None,
-            certificate=certificate if domain else None,
-            minimum_protocol_version=aws_cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            domain_names=[domain] if custom_domain and domain else None,
+            certificate=certificate if custom_domain else None,
+            minimum_protocol_version=(aws_cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if custom_domain else None),
             http_version=aws_cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=aws_cloudfront.PriceClass.PRICE_CLASS_100,
             enable_logging=True,
@@ -135,7 +136,7 @@ class WebHosting(Construct):
             "Static files only; the REST API behind it has its own WAF. A CloudFront web ACL must live in "
             "us-east-1 and comes with the custom domains.",
         )
-        if not (domain and certificate):
+        if not custom_domain:
             acknowledge(
                 distribution,
                 "AwsSolutions-CFR4",

@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
+from infra.config import ENVIRONMENTS_CONTEXT_KEY, cdk_json_context
 from infra.stacks import WEB_DIR_CONTEXT_KEY
 from infra.synth import Synthesis, merged_template, synthesize
+from tests.infra.helpers import ADMIN_DOMAIN, CERTIFICATE_ARN
 
 WEB_APP_PAGE = "<!doctype html><title>Tradewind</title>"
 
@@ -51,11 +53,14 @@ def web_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def prod(tmp_path_factory: pytest.TempPathFactory, web_dir: Path) -> Synthesis:
+    # prod as in cdk.json, plus a custom domain for the admin app only: both TLS paths get synthesized.
+    environments = cdk_json_context()[ENVIRONMENTS_CONTEXT_KEY]
+    prod = {**environments["prod"], "web_domains": {"admin": ADMIN_DOMAIN}, "web_certificate_arn": CERTIFICATE_ARN}
     return synthesize(
         "prod",
         bundle=False,
         outdir=tmp_path_factory.mktemp("cdk-prod"),
-        context={WEB_DIR_CONTEXT_KEY: str(web_dir)},
+        context={WEB_DIR_CONTEXT_KEY: str(web_dir), ENVIRONMENTS_CONTEXT_KEY: {**environments, "prod": prod}},
     )
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+ADMIN_DOMAIN = "admin.tradewind.example"
+CERTIFICATE_ARN = "arn:aws:acm:us-east-1:222222222222:certificate/0f2b1c9e-6d7a-4c3b-9a51-2b8e7d4f1a60"
+
 
 def resources_of(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
     return {name: r for name, r in template["Resources"].items() if r["Type"] == resource_type}

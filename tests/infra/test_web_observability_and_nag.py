@@ -11,7 +11,7 @@ from aws_cdk import App, Stack, aws_s3
 from infra import nag
 from infra.constructs.web_hosting import WEB_APPS
 from infra.synth import Synthesis
-from tests.infra.helpers import arn_of, by_property, mentions, only, resources_of
+from tests.infra.helpers import ADMIN_DOMAIN, CERTIFICATE_ARN, arn_of, by_property, mentions, only, resources_of
 from tradewind.resources import BACKTEST_STATE_MACHINE, FUNCTIONS, MARKET_DATA_DLQ, physical_name
 
 STAGE = "dev"
@@ -19,12 +19,7 @@ STAGE = "dev"
 
 @pytest.mark.parametrize("app", WEB_APPS)
 def test_each_web_app_has_a_private_https_only_distribution(dev_json: dict[str, Any], app: str) -> None:
-    distributions = resources_of(dev_json, "AWS::CloudFront::Distribution").values()
-    (config,) = [
-        d["Properties"]["DistributionConfig"]
-        for d in distributions
-        if d["Properties"]["DistributionConfig"]["Comment"] == physical_name(STAGE, f"web-{app}")
-    ]
+    config = _distribution_config(dev_json, STAGE, app)
     assert config["DefaultRootObject"] == "index.html"
     (origin,) = config["Origins"]
     assert origin["OriginPath"] == f"/{app}"
@@ -40,6 +35,27 @@ def test_each_web_app_has_a_private_https_only_distribution(dev_json: dict[str, 
     assert security["FrameOptions"]["FrameOption"] == "DENY"
     assert config["Logging"]["Prefix"] == f"cloudfront/{app}/"
     assert {r["ErrorCode"] for r in config["CustomErrorResponses"]} == {403, 404}
+
+
+def _distribution_config(template: dict[str, Any], stage: str, app: str) -> dict[str, Any]:
+    (config,) = [
+        d["Properties"]["DistributionConfig"]
+        for d in resources_of(template, "AWS::CloudFront::Distribution").values()
+        if d["Properties"]["DistributionConfig"]["Comment"] == physical_name(stage, f"web-{app}")
+    ]
+    return config
+
+
+def test_a_custom_domain_gets_its_certificate_and_tls_1_2(prod_json: dict[str, Any]) -> None:
+    admin = _distribution_config(prod_json, "prod", "admin")
+    assert admin["Aliases"] == [ADMIN_DOMAIN]
+    assert admin["ViewerCertificate"] == {
+        "AcmCertificateArn": CERTIFICATE_ARN,
+        "MinimumProtocolVersion": "TLSv1.2_2021",
+        "SslSupportMethod": "sni-only",
+    }
+    investor = _distribution_config(prod_json, "prod", "investor")
+    assert "Aliases" not in investor and "ViewerCertificate" not in investor
 
 
 def test_web_files_are_uploaded_only_when_the_app_is_built(dev_json: dict[str, Any], prod_json: dict[str, Any]) -> None:
