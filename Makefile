@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test lint typecheck fmt synth deploy clean openapi
+.PHONY: run test lint typecheck fmt synth deploy clean openapi bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ synth: $(STAMP) node_modules/.installed
 
 deploy: $(STAMP) node_modules/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" npx cdk deploy --all -c env=$${ENV:-dev}
+
+# Indicator benchmark against pandas-ta and ta (docs/benchmarks.md). pandas-ta declares Python >= 3.12;
+# on 3.11 it is installed without its metadata checks, and the benchmark patches its one 3.12-only line.
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/pip install --quiet --ignore-requires-python --no-deps pandas-ta==0.4.71b0
+	$(BIN)/python benchmarks/indicators.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) cdk.out .build .mypy_cache .ruff_cache .pytest_cache node_modules

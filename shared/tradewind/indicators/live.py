@@ -14,6 +14,7 @@ kept bars and the carried values described in `tradewind.indicators.memory`.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import struct
@@ -80,6 +81,7 @@ class _TalibLive:
 
     def __init__(self, spec: IndicatorSpec, params: dict[str, float | int], columns: list[str]) -> None:
         self.spec, self.params, self.columns = spec, params, columns
+        self.output_names = spec.output_names
         self.factory = getattr(stream, spec.name)
         self.strategy = restore_strategy(spec)
         self.handle: Any = None
@@ -95,7 +97,9 @@ class _TalibLive:
             values = self._warm_up(window)
         else:
             raw = self.handle.update(*[row[c] for c in self.columns])
-            values = self._adjust(raw)
+            values = (float(raw),) if type(raw) is not tuple else tuple(map(float, raw))
+            if self.scale is not None or self.offset is not None:
+                values = self._adjust(values)
         self.last = values
         return values
 
@@ -108,16 +112,15 @@ class _TalibLive:
             return tuple(float(named[o][-1]) for o in self.spec.output_names)
         return _as_tuple(self.handle.value)
 
-    def _adjust(self, raw: Any) -> tuple[float, ...]:
-        values = _as_tuple(raw)
+    def _adjust(self, values: tuple[float, ...]) -> tuple[float, ...]:
         if self.scale is not None:
             values = tuple(v * s for v, s in zip(values, self.scale, strict=True))
         if self.offset is not None:
             values = tuple(v + o for v, o in zip(values, self.offset, strict=True))
         return values
 
-    def carry(self) -> _Carry:
-        return _Carry(opened=self.handle is not None, last=list(self.last), cum_volume=self.cum_volume)
+    def carry(self) -> dict[str, Any]:
+        return {"opened": self.handle is not None, "last": self.last, "cum_volume": self.cum_volume}
 
     def resume(self, carry: _Carry, window: BarWindow) -> None:
         self.cum_volume, self.last = carry.cum_volume, tuple(carry.last)
@@ -144,6 +147,7 @@ class _ExtraLive:
 
     def __init__(self, spec: IndicatorSpec, params: dict[str, float | int], columns: list[str]) -> None:
         self.spec, self.params, self.columns = spec, params, columns
+        self.output_names = spec.output_names
         self.extra = catalog.EXTRAS[spec.name]
         self.live: Any = None
         self.last: tuple[float, ...] = ()
@@ -157,8 +161,8 @@ class _ExtraLive:
         self.last = self.live.update(renamed)
         return self.last
 
-    def carry(self) -> _Carry:
-        return _Carry(opened=True, last=list(self.last), extra=self.live.state())
+    def carry(self) -> dict[str, Any]:
+        return {"opened": True, "last": self.last, "extra": self.live.state()}
 
 
 class _RenamedWindow(Mapping[str, np.ndarray]):
@@ -185,6 +189,8 @@ class LiveEngine:
         if len(set(keys)) != len(keys):
             raise IndicatorError("two indicators have the same label; give them distinct labels")
         self.requests = list(requests)
+        self._keys = [r.key for r in self.requests]
+        self._requests_json = json.dumps([r.model_dump(exclude_defaults=True) for r in self.requests])
         self._items: list[_TalibLive | _ExtraLive] = []
         columns: set[str] = {TIME}
         keep = 1
@@ -211,7 +217,7 @@ class LiveEngine:
 
     @property
     def keys(self) -> list[str]:
-        return [r.key for r in self.requests]
+        return list(self._keys)
 
     def update(self, row: Mapping[str, float]) -> dict[str, dict[str, float]]:
         """Take one closed bar (`time` in UTC ns plus the input columns); return every indicator's outputs."""
@@ -219,26 +225,22 @@ class LiveEngine:
             values = {c: row[c] for c in self.columns}
         except KeyError as exc:
             raise IndicatorError(f"the bar has no {exc.args[0]!r} value") from None
-        if not all(math.isfinite(v) for v in values.values()):
+        if not all(map(math.isfinite, values.values())):
             raise IndicatorError("bar values must be finite")
         self.window.append(values)
         self.bars_seen += 1
         return {
-            request.key: dict(zip(item.spec.output_names, item.update(values, self.window), strict=True))
-            for request, item in zip(self.requests, self._items, strict=True)
+            key: dict(zip(item.output_names, item.update(values, self.window), strict=True))
+            for key, item in zip(self._keys, self._items, strict=True)
         }
 
     def snapshot(self) -> bytes:
+        """The engine as bytes; written with json (fast, NaN-aware) and read back through `_Header`."""
+        carries = json.dumps([item.carry() for item in self._items], separators=(",", ":"))
         header = (
-            _Header(
-                requests=self.requests,
-                rows=self.window.rows,
-                bars_seen=self.bars_seen,
-                carries=[item.carry() for item in self._items],
-            )
-            .model_dump_json()
-            .encode()
-        )
+            f'{{"format":1,"requests":{self._requests_json},"rows":{self.window.rows},'
+            f'"bars_seen":{self.bars_seen},"carries":{carries}}}'
+        ).encode()
         return _HEADER.pack(_MAGIC, len(header)) + header + self.window.to_bytes()
 
     @classmethod
@@ -270,8 +272,8 @@ class LiveEngine:
 
 
 def _as_tuple(value: Any) -> tuple[float, ...]:
-    if isinstance(value, tuple):
-        return tuple(float(v) for v in value)
+    if type(value) is tuple:
+        return tuple(map(float, value))
     return (float(value),)
 
 

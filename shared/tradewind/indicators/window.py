@@ -22,7 +22,8 @@ class BarWindow(Mapping[str, np.ndarray]):
         self.columns = tuple(columns)
         self.keep = keep
         capacity = 2 * keep
-        self._data = {c: np.zeros(capacity, dtype="int64" if c == TIME else "float64") for c in self.columns}
+        # Explicitly little-endian, so the snapshot bytes mean the same on any machine.
+        self._data = {c: np.zeros(capacity, dtype="<i8" if c == TIME else "<f8") for c in self.columns}
         self._start = 0
         self._end = 0
 
@@ -60,6 +61,6 @@ class BarWindow(Mapping[str, np.ndarray]):
         if rows > self.keep or len(data) != rows * 8 * len(self.columns):
             raise ValueError("window data does not match its header")
         for i, column in enumerate(self.columns):
-            dtype = self._data[column].dtype.newbyteorder("<")
-            self._data[column][:rows] = np.frombuffer(data, dtype=dtype, count=rows, offset=i * rows * 8)
+            array = self._data[column]
+            array[:rows] = np.frombuffer(data, dtype=array.dtype, count=rows, offset=i * rows * 8)
         self._start, self._end = 0, rows
