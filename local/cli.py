@@ -28,6 +28,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _login(args: argparse.Namespace) -> int:
     import boto3
+    from botocore.config import Config
     from botocore.exceptions import ClientError, EndpointConnectionError
     from pydantic import ValidationError
 
@@ -48,6 +49,8 @@ def _login(args: argparse.Namespace) -> int:
         region_name=credentials.region,
         aws_access_key_id="local",
         aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
+        # Loopback: a refused connection means "not running", not a blip worth retrying.
+        config=Config(retries={"max_attempts": 1}, connect_timeout=2),
     )
     try:
         result = sign_in(cognito, credentials.client_id, user.username, user.password, credentials.totp_secret)

@@ -34,6 +34,7 @@ from local.options import LocalOptions
 from local.runtime import FunctionRuntime
 from local.seed import SeedContext, run_seeders
 from local.servers import AsgiServer, MotoServer, bind
+from local.synthesis import local_template
 from local.template import Template, TemplateError
 from tradewind.auth.tokens import TokenVerifier
 from tradewind.cli.errors import CliError
@@ -42,13 +43,6 @@ from tradewind.settings import Settings
 
 logger = logging.getLogger("tradewind.local")
 _MOTO_CONFIG = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
-
-
-def synthesized_template() -> dict[str, Any]:
-    """The CDK app's template for the `local` stage (imported late: CDK is slow to load)."""
-    from infra.synth import synth_template
-
-    return synth_template(stage="local", bundle=False)
 
 
 @dataclass
@@ -63,9 +57,8 @@ class _Running:
 
 
 class LocalCloud:
-    def __init__(self, options: LocalOptions, template_body: dict[str, Any] | None = None) -> None:
+    def __init__(self, options: LocalOptions) -> None:
         self.options = options
-        self._template_body = template_body
         self._stop_pollers = threading.Event()
         self._running = _Running()
         self._lock_file: IO[str] | None = None
@@ -121,7 +114,7 @@ class LocalCloud:
         # Before the slow synth: a bad snapshot fails fast.
         checkpoints, fresh = self._restore()
         base = Settings()
-        body = self._template_body if self._template_body is not None else synthesized_template()
+        body = local_template(options.template_cache_path)
         try:
             template = Template(body, base, queue_endpoint=options.moto_endpoint)
             ws_stage = websocket_stage(template)

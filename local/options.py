@@ -54,5 +54,9 @@ class LocalOptions(BaseModel):
         return self.state_dir / "demo-credentials.json"
 
     @property
+    def template_cache_path(self) -> Path:
+        return self.state_dir / "template-cache.json"
+
+    @property
     def lock_path(self) -> Path:
         return self.state_dir / "local-cloud.lock"

@@ -424,6 +424,19 @@ def test_state_survives_a_restart(local_cloud: LocalCloudProcess) -> None:
     assert len(_dead_letters(local_cloud)) == dead_letters_before
 
 
+def test_a_crash_loses_at_most_the_last_snapshot_interval(local_cloud: LocalCloudProcess) -> None:
+    bucket = BUCKETS["reports"].physical(STAGE, "000000000000")
+    snapshot = local_cloud.state_dir / "snapshot.pickle"
+    local_cloud.aws("s3").put_object(Bucket=bucket, Key="crash/check.txt", Body=b"saved")
+    written = time.time()
+    _eventually(lambda: snapshot.stat().st_mtime > written + 0.1, what="the next periodic snapshot")
+    assert local_cloud.process is not None
+    local_cloud.process.kill()
+    local_cloud.process.wait(timeout=30)
+    local_cloud.start()
+    assert local_cloud.aws("s3").get_object(Bucket=bucket, Key="crash/check.txt")["Body"].read() == b"saved"
+
+
 def test_a_busy_port_is_a_one_line_error(local_cloud: LocalCloudProcess) -> None:
     # The running cloud holds these ports.
     result = LocalCloudProcess(
@@ -445,3 +458,28 @@ def test_a_corrupt_snapshot_is_a_clear_error_not_a_wipe(local_cloud: LocalCloudP
     assert result.stderr.strip().count("\n") == 0
     assert "--fresh" in result.stderr
     assert snapshot.read_bytes() == b"\x80\x05garbage"
+
+
+def test_login_says_when_the_local_cloud_is_not_running(local_cloud: LocalCloudProcess) -> None:
+    assert local_cloud.process is None
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tradewind.cli.main",
+            "local",
+            "login",
+            "investor",
+            "--state-dir",
+            str(local_cloud.state_dir),
+        ],
+        cwd=ROOT,
+        check=False,
+        env=LocalCloudProcess.environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "not running" in result.stderr

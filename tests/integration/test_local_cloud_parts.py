@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.parser.models import (
 )
 from moto import mock_aws
 
-from local import lambda_patch, snapshot
+from local import lambda_patch, snapshot, synthesis
 from local.gateway.events import (
     authorizer_claims,
     policy_allows,
@@ -301,3 +301,14 @@ def test_a_truncated_snapshot_is_refused(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(snapshot.SnapshotError, match="corrupt"):
         snapshot.load(path)
+
+
+def test_the_template_cache_key_follows_the_synth_inputs(tmp_path: Path) -> None:
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "stacks.py").write_text("A = 1\n")
+    (tmp_path / "cdk.json").write_text("{}")
+    first = synthesis.fingerprint(tmp_path)
+    (tmp_path / "README.md").write_text("not an input")
+    assert synthesis.fingerprint(tmp_path) == first
+    (tmp_path / "infra" / "stacks.py").write_text("A = 2\n")
+    assert synthesis.fingerprint(tmp_path) != first
