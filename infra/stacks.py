@@ -134,10 +134,8 @@ class TradewindStack(Stack):
         fn.add_environment(USER_POOL_CLIENTS, "TRADEWIND_USER_POOL_ID", self.auth.user_pool.user_pool_id)
         fn.add_environment(USER_POOL_CLIENTS, "TRADEWIND_USER_POOL_CLIENT_ID", self.auth.spa_client.user_pool_client_id)
         self.auth.grant_directory_read(fn["api"])
+        # The ARN is derivable from stage, account and region, like table names: no variable.
         self.backtests.state_machine.grant_start_execution(fn["api"])
-        fn.add_environment(
-            ("api",), "TRADEWIND_BACKTEST_STATE_MACHINE_ARN", self.backtests.state_machine.state_machine_arn
-        )
 
     def _observe(self, config: EnvironmentConfig, data_key: DataKey) -> None:
         data_key.allow_service("cloudwatch.amazonaws.com")
