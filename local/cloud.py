@@ -252,6 +252,8 @@ class LocalCloud:
 
 def run(options: LocalOptions) -> int:
     """Runs until Ctrl-C or SIGTERM, then stops everything cleanly."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("tradewind").setLevel(logging.INFO)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
