@@ -21,6 +21,7 @@ code. Within a bar events happen in this order, and nothing reads a later bar:
    limit act; time exits, exit signals and entry signals place orders for the
    next open (or fill at this close with `fill = close`).
 
+A position that closes completely cancels its unfilled ladder orders.
 Stops and take-profits are anchored to the average fill price and become
 active on the bar after the entry. Trailing extremes and indicator stop levels
 use values up to the previous bar.
@@ -270,6 +271,8 @@ def _close(
         s[Y_QTY] = 0.0
         s[Y_FEES] = 0.0
         s[Y_EXIT] = 0.0
+        if s[Y_ENTRY_DIR] == side:  # the trade is over: its unfilled ladder orders are cancelled
+            s[Y_ENTRY_PENDING] = 0.0
     else:
         s[Y_QTY] = side * remaining
 
@@ -284,9 +287,14 @@ def _entry_size(
     info_bar: int,
     direction: float,
     price: float,
+    weight: float,
     share: float,
 ) -> float:
-    """Shares for one ladder order filling at `price`; `share` is its part of the ladder still working."""
+    """Shares for one ladder order filling at `price`.
+
+    `weight` is the order's part of the whole ladder; `share` its part of the ladder still working, which
+    all-in sizing applies to the cash left, so the last order spends what the earlier ones did not.
+    """
     s = sym[j]
     equity = acct[C_EXPOSURE_EQ]
     mode = params[P_SIZE_MODE]
@@ -296,11 +304,11 @@ def _entry_size(
     if mode == 0.0:
         qty = budget * share / (price * (1.0 + params[P_COMM_PCT]))
     elif mode == 1.0:
-        qty = value * share
+        qty = value * weight
     elif mode == 2.0:
-        qty = value * share / price
+        qty = value * weight / price
     elif mode == 3.0:
-        qty = equity * value / 100.0 * share / price
+        qty = equity * value / 100.0 * weight / price
     else:
         sl_mode = params[P_SL_MODE]
         if sl_mode == 1.0:
@@ -311,7 +319,7 @@ def _entry_size(
             distance = abs(price - aux[A_STOP, info_bar, j])
         if not distance > 0.0:
             return 0.0
-        qty = equity * value / 100.0 * share / distance
+        qty = equity * value / 100.0 * weight / distance
     if params[P_MAX_EXPOSURE] > 0.0:
         gross = 0.0
         for m in range(sym.shape[0]):
@@ -379,7 +387,8 @@ def _work_entries(
                 any_left = True
             continue
         info_bar = bar if at_close else bar - 1
-        qty = _entry_size(params, aux, sym, acct, j, info_bar, direction, price, order[O_WEIGHT] / working)
+        weight = order[O_WEIGHT]
+        qty = _entry_size(params, aux, sym, acct, j, info_bar, direction, price, weight, weight / working)
         working -= order[O_WEIGHT]
         order[O_ACTIVE] = 0.0
         if qty > 0.0:

@@ -23,7 +23,8 @@ from tradewind.strategy.ranges import Tunable
 
 PRICE_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
-_SHORTHAND = re.compile(r"^\s*([A-Z][A-Z0-9_]*)\s*(?:\((.*)\))?\s*$")
+SHORTHAND_PATTERN = r"^\s*([A-Z][A-Z0-9_]*)\s*(?:\((.*)\))?\s*$"
+_SHORTHAND = re.compile(SHORTHAND_PATTERN)
 
 
 class _Model(BaseModel):

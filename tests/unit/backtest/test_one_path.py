@@ -1,0 +1,92 @@
+"""Backtest and live are one path: a bar-by-bar replay matches the backtest, and nothing looks ahead."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tradewind.backtest.engine import BacktestOptions, prepare, simulate_strategy
+from tradewind.execution import layout as L
+from tradewind.execution.live import LiveSession
+from tradewind.strategy.model import Strategy
+from tradewind.strategy.validation import load_strategy
+
+from .conftest import EXAMPLES
+
+NAMES = ("sma_cross", "rsi_reversal", "stoch_engulfing_ladder")
+OPTIONS = BacktestOptions(cash=10_000.0, commission=0.002)
+
+
+def _strategy(name: str, symbol: str = "NVDA") -> Strategy:
+    strategy = load_strategy(EXAMPLES / f"{name}.json")
+    universe = strategy.universe.model_copy(update={"symbols": (symbol,)})
+    return strategy.model_copy(update={"universe": universe})
+
+
+def _replay(strategy: Strategy, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    session = LiveSession(strategy, OPTIONS.broker(strategy), OPTIONS.cash)
+    symbol = strategy.universe.symbols[0]
+    times = pd.DatetimeIndex(frame["time"]).as_unit("ns").asi8
+    signals, fills, equity = [], [], []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        step = session.on_bars(
+            int(times[i]), {symbol: {c: getattr(row, c) for c in ("open", "high", "low", "close", "volume")}}
+        )
+        signals.append(step.signals[:, 0])
+        fills.extend(step.fills)
+        equity.append(step.equity)
+    return np.array(signals).T, np.array(fills).reshape(-1, L.N_FILL), np.array(equity)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_live_replay_equals_the_backtest(name: str, nvda: pd.DataFrame) -> None:
+    frame = nvda.iloc[:900].reset_index(drop=True)
+    strategy = _strategy(name)
+    run = simulate_strategy(strategy, prepare({"NVDA": frame}), OPTIONS)
+    signals, fills, equity = _replay(strategy, frame)
+    assert run.fills.shape[0] > 0
+    assert np.array_equal(signals, run.signals[:, :, 0])
+    assert np.array_equal(fills, run.fills)
+    assert np.array_equal(equity, run.equity)
+
+
+def test_live_replay_on_intraday_bars(index_5m: pd.DataFrame) -> None:
+    frame = index_5m.iloc[:700].reset_index(drop=True)
+    strategy = _strategy("sma_cross", "INDEX")
+    run = simulate_strategy(strategy, prepare({"INDEX": frame}), OPTIONS)
+    signals, fills, equity = _replay(strategy, frame)
+    assert run.fills.shape[0] > 4
+    assert np.array_equal(signals, run.signals[:, :, 0])
+    assert np.array_equal(fills, run.fills)
+    assert np.array_equal(equity, run.equity)
+
+
+def test_live_session_refuses_out_of_order_and_unknown_symbols() -> None:
+    session = LiveSession(_strategy("sma_cross"), OPTIONS.broker(_strategy("sma_cross")), 1000.0)
+    bar = {"open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "volume": 0.0}
+    session.on_bars(10, {"NVDA": bar})
+    with pytest.raises(ValueError, match="time order"):
+        session.on_bars(10, {"NVDA": bar})
+    with pytest.raises(ValueError, match="not in the strategy's universe"):
+        session.on_bars(20, {"MSFT": bar})
+
+
+@pytest.fixture(scope="module")
+def full_runs(nvda: pd.DataFrame) -> dict[str, object]:
+    return {name: simulate_strategy(_strategy(name), prepare({"NVDA": nvda}), OPTIONS) for name in NAMES}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(NAMES), cut=st.integers(min_value=30, max_value=4000))
+def test_truncating_the_future_changes_nothing_before_the_cut(
+    name: str, cut: int, nvda: pd.DataFrame, full_runs: dict[str, object]
+) -> None:
+    full = full_runs[name]
+    part = simulate_strategy(_strategy(name), prepare({"NVDA": nvda.iloc[:cut]}), OPTIONS)
+    assert np.array_equal(part.signals, full.signals[:, :cut])  # type: ignore[attr-defined]
+    assert np.array_equal(part.equity, full.equity[:cut])  # type: ignore[attr-defined]
+    decided = full.fills[full.fills[:, L.F_BAR] < cut]  # type: ignore[attr-defined]
+    assert np.array_equal(part.fills, decided)
