@@ -51,9 +51,10 @@ TABLE_ACCESS: dict[str, dict[str, Access]] = {
         "idempotency": "read_write",
     },
     "ws-connect": {"connections": "write"},
-    "ws-disconnect": {"connections": "write"},
+    # Disconnect queries the socket's subscriptions to delete them; broadcasts drop gone sockets.
+    "ws-disconnect": {"connections": "read_write"},
     "ws-default": {"connections": "read_write"},
-    "market-data-consumer": {"market-state": "read_write", "connections": "read", "idempotency": "read_write"},
+    "market-data-consumer": {"market-state": "read_write", "connections": "read_write"},
     "backtest-task": {"runs": "read_write", "strategies": "read"},
 }
 BUCKET_ACCESS: dict[str, dict[str, Access]] = {
@@ -119,10 +120,10 @@ class TradewindStack(Stack):
             log_bucket=self.storage.access_logs,
             web_dir=web_dir,
         )
-        self._grant(config)
+        self._grant()
         self._observe(config, data_key)
 
-    def _grant(self, config: EnvironmentConfig) -> None:
+    def _grant(self) -> None:
         fn = self.functions
         for logical, tables in TABLE_ACCESS.items():
             for table, access in tables.items():

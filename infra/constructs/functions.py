@@ -3,10 +3,11 @@
 A function's package is `functions/__init__.py` plus `functions/<folder>/`,
 with handler `spec.handler` (`functions.<folder>.handler.handler`): handlers
 import their own modules absolutely (`functions.api.errors`), exactly as the
-local cloud and the tests import them. Third-party packages come from the layers named in the
-spec, the project's own code from the `shared` layer that every function gets. Table, bucket and stream names
-are not passed in: handlers derive them from TRADEWIND_STAGE through
-`tradewind.settings.Settings`, so only grants are wired here.
+local cloud and the tests import them. Third-party packages come from the
+layers named in the spec, the project's own code from the `shared` layer that
+every function gets. Table, bucket and stream names are not passed in:
+handlers derive them from TRADEWIND_STAGE through `tradewind.settings.Settings`,
+so only grants are wired here.
 """
 
 from __future__ import annotations
