@@ -105,6 +105,8 @@ def lookback(spec: IndicatorSpec, params: Params) -> int:
     function = abstract.Function(spec.name)
     function.set_parameters(dict(params))
     value: int = function.lookback
+    if value < 0:
+        raise IndicatorError(f"TA-Lib rejects {spec.name} with {dict(params)}")
     return value
 
 
@@ -120,7 +122,10 @@ def compute(
     if spec.engine is Engine.TRADEWIND:
         named = {i.name: a for i, a in zip(spec.inputs, arrays, strict=True)}
         return EXTRAS[spec.name].compute(named, resolved)
-    result = getattr(talib, spec.name)(*arrays, **resolved)
+    try:
+        result = getattr(talib, spec.name)(*arrays, **resolved)
+    except Exception as exc:  # TA-Lib raises bare Exception, e.g. for a rejected combination of parameters
+        raise IndicatorError(f"TA-Lib rejects {spec.name} with {resolved}: {exc}") from None
     outputs = result if isinstance(result, tuple) else (result,)
     return dict(zip(spec.output_names, outputs, strict=True))
 

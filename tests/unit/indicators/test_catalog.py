@@ -84,6 +84,7 @@ def test_parameters_and_sources(nvda) -> None:
         ("RSI", {}, {"real": "close"}, "has no input real"),
         ("RSI", {}, {"price": "vwap"}, "needs a 'vwap' series"),
         ("MAVP", {}, {}, "needs a 'periods' series"),
+        ("MAVP", {"minperiod": 5, "maxperiod": 3}, {"periods": "close"}, "TA-Lib rejects MAVP"),
     ],
 )
 def test_bad_requests_are_refused(nvda, name: str, params: dict, sources: dict, message: str) -> None:

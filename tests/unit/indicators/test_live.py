@@ -11,6 +11,7 @@ from tradewind.indicators import catalog
 from tradewind.indicators.errors import IndicatorError
 from tradewind.indicators.live import MAX_SNAPSHOT_BYTES, IndicatorRequest, LiveEngine
 from tradewind.indicators.memory import PATH_DEPENDENT, SETTLE_FACTOR, Restore, window_length
+from tradewind.indicators.spec import ParameterType
 
 TOLERANCE = 1e-9
 ALL = sorted(catalog.specs())
@@ -21,9 +22,11 @@ def rows(data: dict[str, np.ndarray], columns: list[str]):
         yield i, {c: (int(data[c][i]) if c == "time" else float(data[c][i])) for c in columns}
 
 
-def assert_live_equals_batch(name: str, data: dict[str, np.ndarray], restore_at: set[int]) -> None:
-    engine = LiveEngine([IndicatorRequest(name=name)])
-    full = catalog.compute(name, data)
+def assert_live_equals_batch(
+    name: str, data: dict[str, np.ndarray], restore_at: set[int], params: dict[str, float | int] | None = None
+) -> None:
+    engine = LiveEngine([IndicatorRequest(name=name, params=params or {})])
+    full = catalog.compute(name, data, params)
     key = engine.keys[0]
     for i, row in rows(data, engine.columns):
         if i in restore_at:
@@ -34,11 +37,29 @@ def assert_live_equals_batch(name: str, data: dict[str, np.ndarray], restore_at:
             assert same, f"{name}.{output} at bar {i}: live {value}, full history {expected}"
 
 
+def periods(name: str) -> st.SearchStrategy[dict[str, int]]:
+    """Short random values for every integer parameter (periods), defaults for the rest."""
+    ints = [p for p in catalog.get(name).parameters if p.type is ParameterType.INT]
+    return st.fixed_dictionaries(
+        {p.name: st.integers(max(int(p.minimum or 0), 1), min(int(p.maximum or 30), 30)) for p in ints}
+    )
+
+
 @pytest.mark.parametrize("name", ALL)
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(length=st.integers(1, 120), seed=st.integers(0, 2**32 - 1), cut=st.integers(0, 120))
-def test_live_value_equals_full_history_value_through_a_restore(name: str, length: int, seed: int, cut: int) -> None:
-    assert_live_equals_batch(name, gbm_bars(length, seed), restore_at={cut})
+@given(length=st.integers(1, 120), seed=st.integers(0, 2**32 - 1), cut=st.integers(0, 120), data=st.data())
+def test_live_value_equals_full_history_value_through_a_restore(
+    name: str, length: int, seed: int, cut: int, data: st.DataObject
+) -> None:
+    params = data.draw(periods(name), label="params")
+    spec = catalog.get(name)
+    try:
+        catalog.lookback(spec, catalog.resolve_params(spec, params))
+    except IndicatorError:  # e.g. MAVP with minperiod > maxperiod: refused up front, never half-built
+        with pytest.raises(IndicatorError, match="rejects"):
+            LiveEngine([IndicatorRequest(name=name, params=params)])
+        return
+    assert_live_equals_batch(name, gbm_bars(length, seed), restore_at={cut}, params=params)
 
 
 def test_restoring_from_a_truncated_window_still_equals_full_history() -> None:
