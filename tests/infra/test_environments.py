@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra.config import (
+    BUNDLE_CONTEXT_KEY,
     CDK_JSON,
+    ENV_CONTEXT_KEY,
     ENVIRONMENTS_CONTEXT_KEY,
+    PROJECT_ROOT,
     ConfigError,
     cdk_json_context,
     environment_config,
@@ -81,3 +88,20 @@ def test_malformed_environment_names_the_field() -> None:
     broken = {"dev": {**environments["dev"], "log_retention_days": 10, "account": "12"}}
     with pytest.raises(ConfigError, match=r"(?s)environment 'dev' in cdk.json is invalid.*account.*log_retention_days"):
         environment_config(broken, "dev")
+
+
+def test_app_py_synthesizes_what_the_cdk_cli_asks_for(tmp_path: Path) -> None:
+    """The CLI runs app.py with cdk.json's context (plus -c flags) in CDK_CONTEXT_JSON and the outdir in CDK_OUTDIR."""
+    context = {**cdk_json_context(), ENV_CONTEXT_KEY: "prod", BUNDLE_CONTEXT_KEY: False}
+    environment = {
+        "PATH": os.environ["PATH"],
+        "CDK_CONTEXT_JSON": json.dumps(context),
+        "CDK_OUTDIR": str(tmp_path),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "app.py")], capture_output=True, text=True, env=environment, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    template = json.loads((tmp_path / "tradewind-prod-app.template.json").read_text())
+    assert only(template, "AWS::Kinesis::Stream")[1]["Properties"]["Name"] == "tradewind-prod-market-data"
