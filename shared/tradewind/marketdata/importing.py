@@ -189,7 +189,8 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise MarketDataError(f"{path.name} is not a readable CSV file: {exc}") from exc
+        reason = " ".join(str(exc).split())
+        raise MarketDataError(f"{path.name} is not a readable CSV file: {reason}") from exc
     return table, np.arange(2, len(table) + 2)
 
 
@@ -231,7 +232,11 @@ def _parse(rows: _Rows, options: ImportOptions) -> None:
         text = frame[_DATE].astype(str).str.strip() + " " + frame[_CLOCK].astype(str).str.strip()
     else:
         text = frame[frames.TIME].astype(str).str.strip()
-    times = pd.to_datetime(text, format=options.time_format, dayfirst=options.dayfirst, errors="coerce", utc=False)
+    try:
+        times = pd.to_datetime(text, format=options.time_format, dayfirst=options.dayfirst, errors="coerce")
+    except ValueError:
+        # Different UTC offsets in one file: each timestamp carries its own, so read them all to UTC.
+        times = pd.to_datetime(text, format=options.time_format, dayfirst=options.dayfirst, errors="coerce", utc=True)
     if getattr(times.dt, "tz", None) is None:
         times = times.dt.tz_localize(options.timezone, ambiguous="NaT", nonexistent="NaT")
     parsed = pd.DataFrame({frames.TIME: times.dt.tz_convert("UTC")})

@@ -146,6 +146,31 @@ ts;px_o;px_h;px_l;px_c;qty
     assert result.frame.iloc[0].tolist() == [pd.Timestamp("2021-06-01 13:30", tz="UTC"), 1.0, 2.0, 0.5, 1.5, 10.0]
 
 
+def test_timestamps_with_different_offsets_are_each_converted(write_csv) -> None:
+    text = """
+Date,Open,High,Low,Close,Volume
+2020-01-02T00:00:00+00:00,1,2,0.5,1,1
+2020-01-03T01:00:00+01:00,1,2,0.5,1,1
+"""
+    result = import_file(write_csv(text), DAILY)
+    assert result.frame["time"].dt.day.tolist() == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "not a readable CSV file: No columns"),
+        ("Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,0.5,1\n2020-01-03,1,2,0.5,1,1,7", "Expected 6 fields"),
+        ("Date,Open,High,Low,Close,Volume", "no valid rows"),
+    ],
+)
+def test_unreadable_files_give_one_line_errors(write_csv, text: str, message: str) -> None:
+    path = write_csv(text) if text else write_csv("")
+    with pytest.raises(MarketDataError, match=message) as caught:
+        import_file(path, DAILY)
+    assert "\n" not in str(caught.value)
+
+
 def test_missing_column_names_the_fix(write_csv) -> None:
     with pytest.raises(MarketDataError, match="--columns close=<header>"):
         import_file(write_csv("Date,Open,High,Low\n2020-01-02,1,2,0.5"), DAILY)
