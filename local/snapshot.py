@@ -76,7 +76,7 @@ def _backend_key(backend_dict: BackendDict[Any]) -> str:
 def _dump_backends() -> bytes:
     state = {
         _backend_key(bd): {account: dict(regions) for account, regions in bd.items()}
-        for bd in BackendDict._instances
+        for bd in BackendDict._instances  # type: ignore[misc]  # moto annotates it this way too
         if bd.service_name not in _SKIPPED_SERVICES
     }
     buffer = io.BytesIO()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -153,7 +154,7 @@ class WebSocketGateway:
             return False
         return True
 
-    async def _message(self, connection: _Connection, message: dict[str, Any]) -> None:
+    async def _message(self, connection: _Connection, message: Mapping[str, Any]) -> None:
         connection.last_active_at = time.time()
         event = websocket_message_event(
             connection.context("$default", "MESSAGE"), message.get("text"), message.get("bytes"), connection.authorizer
