@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+from pydantic import ValidationError
 
 from tradewind.adapters.market_store_local import local_market_store
 from tradewind.backtest.data import load_bars, symbol_of
@@ -170,6 +171,8 @@ def _optimize(args: argparse.Namespace) -> int:
             constraints=constraints,
             workers=args.workers,
         )
+    except ValidationError as exc:
+        raise CliError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
     except ValueError as exc:
         raise CliError(str(exc)) from None
     progress = _progress(not args.json)

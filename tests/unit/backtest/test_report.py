@@ -1,0 +1,161 @@
+"""The trade report: metrics against hand computation, the outputs, and the `tradewind backtest` command."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tradewind.backtest.engine import BacktestOptions
+from tradewind.backtest.html import render_html
+from tradewind.backtest.metrics import drawdown, probabilistic_sharpe
+from tradewind.backtest.montecarlo import resample_trades
+from tradewind.backtest.report import backtest
+from tradewind.cli.main import main
+from tradewind.strategy.validation import load_strategy, parse_strategy
+
+from .conftest import EXAMPLES, NVDA_CSV
+
+
+def _frame(closes: list[float]) -> pd.DataFrame:
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    times = pd.DatetimeIndex([start + timedelta(days=i) for i in range(len(closes))])
+    return pd.DataFrame({"time": times, "open": closes, "high": closes, "low": closes, "close": closes, "volume": 0.0})
+
+
+def test_metrics_of_a_hand_checked_run() -> None:
+    strategy = parse_strategy(
+        {
+            "name": "hand",
+            "universe": {"symbols": ["AAA"]},
+            "long": {"entry": {"lt": ["close", 10.5]}, "exit": {"gt": ["close", 11.5]}},
+        }
+    )
+    closes = [10.0, 10.0, 11.0, 12.0, 12.0, 9.0, 10.0, 12.0, 12.0]
+    report = backtest(strategy, {"AAA": _frame(closes)}, BacktestOptions(cash=1000.0))
+    m = report.metrics
+    # close 10 < 10.5 at bar 0: buy 100 @ 10 (open of bar 1); close 12 at bar 3: sell @ 12 (bar 4);
+    # close 9 at bar 5: buy 120 @ 10 (bar 6); close 12 at bar 7: sell @ 12 (bar 8).
+    assert [(t.entry_price, t.exit_price, t.size, t.exit_reason) for t in report.trades] == [
+        (10.0, 12.0, 100.0, "signal"),
+        (10.0, 12.0, 120.0, "signal"),
+    ]
+    assert m.trades == 2
+    assert m.final_equity == pytest.approx(1440.0)
+    assert m.return_pct == pytest.approx(44.0)
+    assert m.buy_hold_return_pct == pytest.approx(20.0)
+    assert m.win_rate_pct == 100.0
+    assert m.profit_factor is None  # no losing trade: undefined, not infinite
+    assert m.best_trade_pct == pytest.approx(20.0)
+    assert m.max_drawdown_pct == pytest.approx(0.0)
+    assert m.exposure_pct == pytest.approx(100 * 5 / 9)
+    assert m.expectancy == pytest.approx(220.0)
+
+
+def test_drawdown_and_probabilistic_sharpe() -> None:
+    assert drawdown(np.array([100.0, 120.0, 90.0, 130.0])).tolist() == pytest.approx([0.0, 0.0, 0.25, 0.0])
+    rng = np.random.default_rng(5)
+    good = rng.normal(0.002, 0.01, 2000)
+    psr = probabilistic_sharpe(good)
+    assert psr is not None and psr > 0.99
+    bad = probabilistic_sharpe(-good)
+    assert bad is not None and bad < 0.01
+    assert probabilistic_sharpe(np.zeros(10)) is None
+
+
+def test_monte_carlo_is_seeded_and_ordered() -> None:
+    returns = np.array([0.05, -0.02, 0.03, -0.04, 0.01])
+    first, second = resample_trades(returns), resample_trades(returns)
+    assert first == second and first is not None
+    values = list(first.return_pct.values())
+    assert values == sorted(values)
+    assert resample_trades(np.array([0.1])) is None
+
+
+def test_outputs_json_csv_and_offline_html(nvda: pd.DataFrame) -> None:
+    strategy = load_strategy(EXAMPLES / "stoch_engulfing_ladder.json")
+    report = backtest(strategy, {"NVDA": nvda}, BacktestOptions(commission=0.001))
+    data = json.loads(report.to_json())
+    assert data["trades"] == len(data["trade_list"]) == len(report.trades) > 0
+    assert set(data["monte_carlo"]) == {"samples", "return_pct", "max_drawdown_pct", "probability_of_loss_pct"}
+    trades_csv = report.trades_csv().splitlines()
+    assert trades_csv[0].startswith("symbol,side,entry_time,exit_time") and len(trades_csv) == len(report.trades) + 1
+    assert len(report.equity_csv().splitlines()) == len(nvda) + 1
+    page = render_html(report)
+    assert page.startswith("<!doctype html>") and "<canvas id='price'>" in page
+    assert "src=" not in page and "http://" not in page.replace("http://www.w3", "")  # nothing fetched
+    payload = json.loads(page.split("<script type='application/json' id='data'>")[1].split("</script>")[0])
+    assert {s["name"] for s in payload["price"]} >= {"close"}
+    assert {s["name"] for s in payload["lower"]} == {"stoch.slowk", "stoch.slowd"}
+    assert len(payload["markers"]) == 2 * len(report.trades)
+
+
+def test_cli_backtest_json_has_the_documented_keys(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    html_path, csv_dir = tmp_path / "r.html", tmp_path / "csv"
+    code = main(
+        [
+            "backtest",
+            str(EXAMPLES / "sma_cross.json"),
+            "--data",
+            str(NVDA_CSV),
+            "--cash",
+            "10000",
+            "--commission",
+            "0.002",
+            "--json",
+            "--report",
+            str(html_path),
+            "--csv",
+            str(csv_dir),
+        ]
+    )
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    for key in (
+        "trades", "final_equity", "return_pct", "buy_hold_return_pct", "sharpe", "sortino",
+        "max_drawdown_pct", "win_rate_pct", "profit_factor", "exposure_pct",
+    ):  # fmt: skip
+        assert isinstance(data[key], int | float) and math.isfinite(data[key]), key
+    assert html_path.stat().st_size > 0 and (csv_dir / "trades.csv").exists() and (csv_dir / "equity.csv").exists()
+
+
+def test_cli_from_to_limits_the_bars(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["backtest", str(EXAMPLES / "sma_cross.json"), "--data", str(NVDA_CSV), "--json"]
+    assert main([*args, "--from", "2010-01-01", "--to", "2010-12-31"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["start"].startswith("2010-01-04") and data["end"].startswith("2010-12-31")
+
+
+def test_cli_prints_every_strategy_problem_and_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps(
+            {
+                "name": "bad",
+                "universe": {"symbols": ["NVDA"]},
+                "indicators": {"stoch": "STOCH"},
+                "long": {"entry": {"all": [{"gt": ["rsi", 1]}, {"crosses_above": ["stoch.k", "stoch.slowd"]}]}},
+            }
+        )
+    )
+    assert main(["backtest", str(bad), "--data", str(NVDA_CSV)]) == 2
+    err = capsys.readouterr().err
+    assert "2 problem(s)" in err
+    assert "long.entry.all[0].gt[0]: unknown indicator 'rsi'" in err
+    assert (
+        "long.entry.all[1].crosses_above[0]: unknown indicator output 'stoch.k' (have: stoch.slowk, stoch.slowd)" in err
+    )
+    assert "Traceback" not in err
+
+
+def test_cli_bad_data_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["backtest", str(EXAMPLES / "sma_cross.json"), "--data", str(tmp_path / "none.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tradewind: error: --data") and err.count("\n") == 1
+    assert main(["backtest", str(EXAMPLES / "sma_cross.json"), "--data", "NOPE", "--store", str(tmp_path)]) == 2
+    assert "no stored series NOPE/1d" in capsys.readouterr().err
