@@ -206,28 +206,36 @@ class LocalCloud:
                 self._running.pollers.append(poller)
 
     def stop(self) -> None:
-        """Idempotent; safe after a failed start."""
+        """Idempotent; safe after a failed start. Everything is stopped even if the final snapshot fails."""
         running = self._running
-        for server in running.servers:
-            server.stop()
-        running.servers.clear()
-        for sock in running.sockets:
-            sock.close()
-        running.sockets.clear()
-        self._stop_pollers.set()
-        for poller in running.pollers:
-            poller.join()
-        running.pollers.clear()
-        if running.snapshotter is not None:
-            running.snapshotter.stop()
-            running.snapshotter = None
-        if running.moto is not None:
-            running.moto.stop()
-            running.moto = None
-        lambda_patch.uninstall()
-        if self._lock_file is not None:
-            self._lock_file.close()
-            self._lock_file = None
+        try:
+            for server in running.servers:
+                server.stop()
+            running.servers.clear()
+            for sock in running.sockets:
+                sock.close()
+            running.sockets.clear()
+            self._stop_pollers.set()
+            for poller in running.pollers:
+                poller.join()
+            running.pollers.clear()
+            if running.snapshotter is not None:
+                snapshotter, running.snapshotter = running.snapshotter, None
+                try:
+                    snapshotter.stop()
+                except Exception as exc:
+                    path = self.options.snapshot_path
+                    raise CliError(
+                        f"the final snapshot could not be written ({exc}); {path} is the previous one"
+                    ) from exc
+        finally:
+            if running.moto is not None:
+                running.moto.stop()
+                running.moto = None
+            lambda_patch.uninstall()
+            if self._lock_file is not None:
+                self._lock_file.close()
+                self._lock_file = None
 
     def banner(self) -> str:
         credentials = self.credentials

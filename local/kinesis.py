@@ -201,6 +201,12 @@ class ShardPoller:
                     self._deliver(records, attempt=0)
                 except _Stopped:
                     return
+                except Exception:
+                    # E.g. the DLQ was unreachable: not checkpointed, so delivered again.
+                    logger.exception("delivering a batch of %s failed; retrying", self._key)
+                    iterator = None
+                    self._stop.wait(self._poll_interval_s)
+                    continue
                 self._checkpoints.set(self._key, records[-1]["SequenceNumber"])
             elif iterator is None:
                 return  # the shard was closed by a reshard
