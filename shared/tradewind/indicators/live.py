@@ -30,6 +30,7 @@ from tradewind.indicators.errors import IndicatorError
 from tradewind.indicators.memory import Restore, restore_strategy, window_length
 from tradewind.indicators.spec import Engine, IndicatorSpec
 from tradewind.indicators.window import TIME, BarWindow
+from tradewind.marketdata.models import Bar
 
 logger = logging.getLogger(__name__)
 
@@ -269,6 +270,19 @@ class LiveEngine:
             else:
                 item.resume(carry, engine.window)
         return engine
+
+
+def bar_row(bar: Bar) -> dict[str, float]:
+    """A closed `Bar` as the row `LiveEngine.update` takes (`time` in UTC nanoseconds)."""
+    nanoseconds = int(bar.time.timestamp()) * 1_000_000_000 + bar.time.microsecond * 1_000
+    return {
+        "time": nanoseconds,
+        "open": bar.open,
+        "high": bar.high,
+        "low": bar.low,
+        "close": bar.close,
+        "volume": bar.volume,
+    }
 
 
 def _as_tuple(value: Any) -> tuple[float, ...]:

@@ -1,4 +1,5 @@
 import math
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -9,9 +10,11 @@ from hypothesis import strategies as st
 from tests.unit.indicators.conftest import gbm_bars
 from tradewind.indicators import catalog
 from tradewind.indicators.errors import IndicatorError
-from tradewind.indicators.live import MAX_SNAPSHOT_BYTES, IndicatorRequest, LiveEngine
+from tradewind.indicators.live import MAX_SNAPSHOT_BYTES, IndicatorRequest, LiveEngine, bar_row
 from tradewind.indicators.memory import PATH_DEPENDENT, SETTLE_FACTOR, Restore, window_length
 from tradewind.indicators.spec import ParameterType
+from tradewind.marketdata.models import Bar
+from tradewind.marketdata.timeframe import Timeframe
 
 TOLERANCE = 1e-9
 ALL = sorted(catalog.specs())
@@ -107,6 +110,18 @@ def test_a_strategy_engine_names_its_outputs_and_fits_in_a_dynamodb_item() -> No
     assert len(snapshot) < MAX_SNAPSHOT_BYTES
     restored = LiveEngine.restore(snapshot)
     assert restored.bars_seen == 1500 and restored.keys == engine.keys
+
+
+def test_bars_from_the_aggregator_feed_the_engine() -> None:
+    engine = LiveEngine([IndicatorRequest(name="VWAP_SESSION"), IndicatorRequest(name="SMA", params={"timeperiod": 2})])
+    first = Bar(symbol="NVDA", timeframe=Timeframe.H1, time=datetime(2024, 1, 2, 23, tzinfo=UTC),
+                open=10, high=12, low=9, close=11, volume=10)  # fmt: skip
+    second = first.model_copy(update={"time": datetime(2024, 1, 3, 0, tzinfo=UTC), "close": 13.0, "high": 13.0})
+    assert bar_row(first)["time"] == 1_704_236_400 * 1_000_000_000
+    engine.update(bar_row(first))
+    out = engine.update(bar_row(second))
+    assert out["SMA(timeperiod=2)"]["real"] == 12.0
+    assert out["VWAP_SESSION()"]["vwap"] == pytest.approx((13 + 9 + 13) / 3)  # a new UTC day: the session reset
 
 
 def test_the_engine_refuses_what_it_could_not_persist_or_compute() -> None:
