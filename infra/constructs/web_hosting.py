@@ -18,6 +18,7 @@ from aws_cdk import (
     aws_certificatemanager,
     aws_cloudfront,
     aws_cloudfront_origins,
+    aws_logs,
     aws_s3,
     aws_s3_deployment,
 )
@@ -77,10 +78,14 @@ class WebHosting(Construct):
             )
             for app in WEB_APPS
         }
-        for app, distribution in self.distributions.items():
-            built = web_dir / app / "dist"
-            if built.is_dir():
-                self._upload(app, built, bucket, distribution)
+        built = {app: web_dir / app / "dist" for app in WEB_APPS if (web_dir / app / "dist").is_dir()}
+        if built:
+            # One log group for CDK's (singleton) copy function, with the stage's retention.
+            upload_logs = aws_logs.LogGroup(
+                self, "UploadLogs", retention=config.log_retention, removal_policy=config.cdk_removal_policy
+            )
+            for app, folder in built.items():
+                self._upload(app, folder, bucket, self.distributions[app], upload_logs)
 
     def _distribution(
         self,
@@ -146,11 +151,17 @@ class WebHosting(Construct):
         return distribution
 
     def _upload(
-        self, app: str, built: Path, bucket: aws_s3.IBucket, distribution: aws_cloudfront.IDistribution
+        self,
+        app: str,
+        built: Path,
+        bucket: aws_s3.IBucket,
+        distribution: aws_cloudfront.IDistribution,
+        log_group: aws_logs.ILogGroup,
     ) -> None:
         aws_s3_deployment.BucketDeployment(
             self,
             f"{app}-files",
+            log_group=log_group,
             sources=[aws_s3_deployment.Source.asset(str(built))],
             destination_bucket=bucket,
             destination_key_prefix=app,
