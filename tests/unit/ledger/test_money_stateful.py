@@ -17,7 +17,7 @@ class InMemoryMoneyMachine(MoneyMachine):
     def all_accounts(self) -> list[Account]:
         return self.repository.accounts()
 
-    def all_transfers(self) -> list[TransferRecord]:
+    def transfers_to_check(self) -> list[TransferRecord]:
         return self.repository.transfers()
 
 
