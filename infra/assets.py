@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -19,10 +20,16 @@ from infra.config import PROJECT_ROOT
 BUILD_DIR = PROJECT_ROOT / ".build"
 _SKIPPED_PARTS = frozenset({"__pycache__", "tests"})
 _SKIPPED_SUFFIXES = frozenset({".pyc"})
+RETIRE_AFTER_S = 3600
 
 
 def build_once(target: Path, fill: Callable[[Path], None]) -> Path:
-    """`target`, filled by `fill(staging)` unless an earlier build left it there."""
+    """`target`, filled by `fill(staging)` unless an earlier build left it there.
+
+    A new build retires older builds of the same name (`<name>-<hash>`) once
+    they are an hour old, so edits do not pile up copies; the hour leaves any
+    synth still reading an older copy time to finish.
+    """
     if target.is_dir():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +44,21 @@ def build_once(target: Path, fill: Callable[[Path], None]) -> Path:
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    _retire_older_builds(target)
     return target
+
+
+def _retire_older_builds(target: Path) -> None:
+    name = target.name.rsplit("-", 1)[0]
+    cutoff = time.time() - RETIRE_AFTER_S
+    for sibling in target.parent.iterdir():
+        if (
+            sibling != target
+            and sibling.is_dir()
+            and sibling.name.rsplit("-", 1)[0] == name
+            and sibling.stat().st_mtime < cutoff
+        ):
+            shutil.rmtree(sibling, ignore_errors=True)
 
 
 def source_files(*roots: Path) -> list[Path]:

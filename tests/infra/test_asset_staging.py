@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -80,3 +82,18 @@ def test_prune_drops_tests_sources_and_bytecode_but_keeps_modules(tmp_path: Path
     ]
     assert not (tmp_path / "numpy/_core/tests").exists()
     assert not (tmp_path / "pandas/__pycache__").exists()
+
+
+def test_a_new_build_retires_old_builds_of_the_same_name_only(tmp_path: Path) -> None:
+    old = tmp_path / "api-0000"
+    recent = tmp_path / "api-1111"
+    other = tmp_path / "api_admin-2222"
+    for folder in (old, recent, other):
+        folder.mkdir()
+    hours_ago = time.time() - 2 * assets.RETIRE_AFTER_S
+    os.utime(old, (hours_ago, hours_ago))
+    os.utime(other, (hours_ago, hours_ago))
+
+    assets.build_once(tmp_path / "api-3333", lambda staging: (staging / "handler.py").write_text(""))
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["api-1111", "api-3333", "api_admin-2222"]
