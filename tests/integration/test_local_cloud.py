@@ -115,7 +115,7 @@ class LocalCloudProcess:
     @staticmethod
     def environment() -> dict[str, str]:
         # Nothing of the test process's AWS or Tradewind configuration leaks in.
-        keep = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TRADEWIND_", "MOTO_"))}
+        keep = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TRADEWIND_", "MOTO_", "POWERTOOLS_"))}
         return {**keep, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1", "LOG_LEVEL": "WARNING"}
 
     def start(self) -> None:
@@ -355,12 +355,36 @@ def test_the_consumer_handles_a_batch_and_the_poison_record_goes_to_the_dlq(loca
     poison_sequence = put["Records"][1]["SequenceNumber"]
     assert _eventually(lambda: _latest_price(local_cloud, "NVDA"), what="NVDA in market-state") == "181.25"
     assert _eventually(lambda: _latest_price(local_cloud, "AAPL"), what="AAPL in market-state") == "230.1"
-    (failure,) = _eventually(lambda: _dead_letters(local_cloud), what="the on-failure record")
+    (failure,) = _eventually(lambda: _dead_letters_from(local_cloud, put), what="the on-failure record")
     batch = failure["KinesisBatchInfo"]
     assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert batch["startSequenceNumber"] == poison_sequence
     assert batch["shardId"] == put["Records"][1]["ShardId"]
     assert batch["streamArn"].endswith(f":stream/{stream}")
+
+
+def _dead_letters_from(cloud: LocalCloudProcess, put: dict[str, Any]) -> list[dict[str, Any]]:
+    """On-failure records starting at one of the records of a PutRecords answer (sequence numbers are per shard)."""
+    starts = {(r["ShardId"], r["SequenceNumber"]) for r in put["Records"]}
+    return [
+        failure
+        for failure in _dead_letters(cloud)
+        if (failure["KinesisBatchInfo"]["shardId"], failure["KinesisBatchInfo"]["startSequenceNumber"]) in starts
+    ]
+
+
+def test_a_batch_that_fails_whole_is_bisected_down_to_each_bad_record(local_cloud: LocalCloudProcess) -> None:
+    # Every record fails, so the consumer raises: a function error, which the mapping bisects.
+    put = local_cloud.aws("kinesis").put_records(
+        StreamName=MARKET_DATA_STREAM.physical(STAGE),
+        Records=[{"Data": b"{bad one", "PartitionKey": "bisect"}, {"Data": b"{bad two", "PartitionKey": "bisect"}],
+    )
+    failures = _eventually(
+        lambda: (found := _dead_letters_from(local_cloud, put)) and len(found) == 2 and found,
+        what="one on-failure record per bad record",
+    )
+    assert {f["KinesisBatchInfo"]["batchSize"] for f in failures} == {1}
+    assert {f["responseContext"].get("functionError") for f in failures} == {"Unhandled"}
 
 
 def _execution(cloud: LocalCloudProcess, payload: dict[str, Any]) -> dict[str, Any]:
