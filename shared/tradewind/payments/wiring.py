@@ -13,9 +13,10 @@ from datetime import datetime
 
 from tradewind.funds.service import FundService
 from tradewind.ledger import chart
+from tradewind.ledger.clock import utc_now
 from tradewind.ledger.ports import LedgerRepository
 from tradewind.ledger.records import RecordStore
-from tradewind.ledger.service import Ledger, utc_now
+from tradewind.ledger.service import Ledger
 from tradewind.payments.deposits import DepositService
 from tradewind.payments.events import WebhookService
 from tradewind.payments.provider import PaymentProvider

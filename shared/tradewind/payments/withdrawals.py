@@ -24,7 +24,14 @@ from tradewind.ledger.models import Currency, Frozen, HoldRequest, Id, Resolutio
 from tradewind.ledger.ports import time_key
 from tradewind.ledger.records import IndexKey, RecordStore, load, mutate
 from tradewind.ledger.service import Ledger
-from tradewind.payments.provider import PaymentKind, PaymentProvider, PaymentStatus, PayoutRequest, ProviderError
+from tradewind.payments.provider import (
+    PaymentKind,
+    PaymentProvider,
+    PaymentStatus,
+    PayoutRequest,
+    ProviderError,
+    ProviderPayment,
+)
 from tradewind.payments.reversal import take_back
 
 logger = logging.getLogger(__name__)
@@ -161,6 +168,10 @@ class WithdrawalService:
         if payout is None:
             # Never reached the provider (crash or outage before the call): ask again, same reference.
             return self._request_payout(withdrawal)
+        return self._apply(withdrawal, payout)
+
+    def _apply(self, withdrawal: Withdrawal, payout: ProviderPayment) -> Withdrawal:
+        """Post the hold for a paid payout, void it for a failed one, wait for a pending one."""
         if (payout.amount, payout.currency) != (withdrawal.amount, withdrawal.currency):
             raise WithdrawalError(f"payout {payout.id!r} does not match withdrawal {withdrawal.id!r}")
         if payout.status is PaymentStatus.SUCCEEDED:
@@ -237,7 +248,7 @@ class WithdrawalService:
         except ProviderError:
             logger.warning("payout for withdrawal %s not requested yet; recovery will retry", withdrawal.id)
             return withdrawal
-        return self._set_status(withdrawal.id, WithdrawalStatus.REQUESTED, payout.id)
+        return self._apply(withdrawal, payout)
 
     def _settle(self, withdrawal: Withdrawal) -> None:
         try:
