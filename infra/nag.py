@@ -42,9 +42,14 @@ def acknowledgements(scope: IConstruct) -> Iterator[tuple[str, str, str]]:
                     yield construct.node.path, rule_id, str(reason)
 
 
-def arn_token(resource: IConstruct) -> str:
-    """How cdk-nag spells the ARN of `resource` in granular findings: `<LogicalId.Arn>`."""
+def logical_id(resource: IConstruct) -> str:
+    """The logical id of an L2 construct's CloudFormation resource, as findings name it."""
     cfn = resource.node.default_child
     if not isinstance(cfn, CfnElement):
         raise TypeError(f"{resource.node.path} has no CloudFormation resource")
-    return f"<{Stack.of(resource).get_logical_id(cfn)}.Arn>"
+    return Stack.of(resource).get_logical_id(cfn)
+
+
+def arn_token(resource: IConstruct) -> str:
+    """How cdk-nag spells the ARN of `resource` in granular findings: `<LogicalId.Arn>`."""
+    return f"<{logical_id(resource)}.Arn>"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import jsii
 from aws_cdk import (
-    CfnElement,
     Stack,
     aws_apigateway,
     aws_apigatewayv2,
@@ -23,7 +22,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from infra.config import EnvironmentConfig
-from infra.nag import acknowledge
+from infra.nag import acknowledge, logical_id
 from tradewind.resources import API_STAGE, WEBSOCKET_TOKEN_PARAM, physical_name
 
 ENDPOINT_VARIABLE = "TRADEWIND_WEBSOCKET_ENDPOINT"
@@ -114,12 +113,6 @@ class WebSocketApi(Construct):
         )
 
     @property
-    def _cfn_api(self) -> CfnElement:
-        cfn = self.api.node.default_child
-        assert isinstance(cfn, CfnElement)
-        return cfn
-
-    @property
     def management_endpoint(self) -> str:
         return self.stage.callback_url
 
@@ -128,7 +121,7 @@ class WebSocketApi(Construct):
         stack = Stack.of(self)
         connections = (
             f"arn:{stack.partition}:execute-api:{stack.region}:{stack.account}:"
-            f"<{stack.get_logical_id(self._cfn_api)}>/{API_STAGE}/*/@connections/*"
+            f"<{logical_id(self.api)}>/{API_STAGE}/*/@connections/*"
         )
         for function in functions:
             self.stage.grant_management_api_access(function)
