@@ -24,9 +24,11 @@ from typing import Any, TypeVar
 
 import boto3
 import httpx
+import jwt
 import pytest
 from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
+from moto.utilities.utils import load_resource
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -279,21 +281,35 @@ def _tampered(token: str) -> str:
     return f"{header}.{forged}.{signature}"
 
 
+def _expired(token: str) -> str:
+    """The same claims, expired, signed with the pool's real key (moto ships it): only `exp` is wrong."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    claims["exp"] = int(time.time()) - 60
+    private = jwt.PyJWK(load_resource("cognitoidp/resources/jwks-private.json"))
+    return jwt.encode(claims, private.key, algorithm="RS256", headers={"kid": jwt.get_unverified_header(token)["kid"]})
+
+
 @pytest.mark.parametrize(
     "authorization",
-    [None, "Bearer not-a-jwt", "Basic dXNlcjpwYXNz", "tampered"],
-    ids=["missing", "garbage", "wrong-scheme", "tampered"],
+    [None, "Bearer not-a-jwt", "Basic dXNlcjpwYXNz", "tampered", "expired"],
+    ids=["missing", "garbage", "wrong-scheme", "tampered", "expired"],
 )
 def test_protected_routes_need_a_valid_token(
     local_cloud: LocalCloudProcess, local_investor_token: str, authorization: str | None
 ) -> None:
+    case = authorization or ""
     if authorization == "tampered":
         authorization = f"Bearer {_tampered(local_investor_token)}"
+    elif authorization == "expired":
+        authorization = f"Bearer {_expired(local_investor_token)}"
     headers = {"Authorization": authorization} if authorization else {}
     response = httpx.get(f"{local_cloud.api}/me", headers=headers)
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["status"] == 401
+    if "expired" in case:
+        # Refused for its expiry alone: the signature, issuer and audience are genuine.
+        assert "expired" in response.json()["detail"]
 
 
 def test_an_investor_is_forbidden_the_admin_routes(local_cloud: LocalCloudProcess, local_investor_token: str) -> None:
