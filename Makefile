@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test lint typecheck fmt synth deploy clean openapi bench
+.PHONY: run test lint typecheck fmt synth deploy clean openapi bench bench-backtests
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/pip install --quiet --ignore-requires-python --no-deps pandas-ta==0.4.71b0
 	$(BIN)/python benchmarks/indicators.py $(ARGS)
+
+# Peers of the backtest benchmark live in their own venv: never project dependencies (backtesting.py is AGPL).
+bench-backtests: $(STAMP)
+	test -x .build/bench-venv/bin/python || $(PYTHON) -m venv .build/bench-venv
+	.build/bench-venv/bin/pip install --quiet -r benchmarks/peers/requirements.txt
+	$(BIN)/python benchmarks/backtests.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) cdk.out .build .mypy_cache .ruff_cache .pytest_cache node_modules

@@ -79,10 +79,8 @@ def prepare(data: Mapping[str, pd.DataFrame]) -> Prepared:
     for symbol, frame in data.items():
         if frame.empty:
             raise BacktestError(f"no bars for {symbol} in the requested range")
-    times = pd.DatetimeIndex(
-        sorted(set().union(*(pd.DatetimeIndex(f[frames.TIME]).as_unit("ns").asi8 for f in data.values())))
-    )
-    grid = times.asi8
+    stamps = [pd.DatetimeIndex(f[frames.TIME]).as_unit("ns").asi8 for f in data.values()]
+    grid = stamps[0] if len(stamps) == 1 else np.unique(np.concatenate(stamps))
     columns: dict[str, np.ndarray] = {
         c: np.full((grid.size, len(data)), np.nan) for c in ("open", "high", "low", "close")
     }
@@ -90,7 +88,7 @@ def prepare(data: Mapping[str, pd.DataFrame]) -> Prepared:
     rows: list[np.ndarray] = []
     for j, frame in enumerate(data.values()):
         arrays = catalog.bar_arrays(frame)
-        row = np.searchsorted(grid, arrays["time"])
+        row = np.arange(grid.size) if len(data) == 1 else np.searchsorted(grid, arrays["time"])
         for name, matrix in columns.items():
             matrix[row, j] = arrays[name]
         bars.append(arrays)
@@ -112,8 +110,9 @@ def signal_arrays(strategy: Strategy, prepared: Prepared) -> tuple[np.ndarray, n
     aux = np.full((L.N_AUX, n, k), np.nan)
     for j, (bars, row, cache) in enumerate(zip(prepared.bars, prepared.rows, prepared.caches, strict=True)):
         evaluation: Evaluation = evaluate(strategy, bars, cache)
-        signals[:, row, j] = evaluation.signals
-        aux[:, row, j] = evaluation.aux
+        where = slice(None) if row.size == n else row  # a symbol with every bar needs no scatter
+        signals[:, where, j] = evaluation.signals
+        aux[:, where, j] = evaluation.aux
     return signals, aux
 
 

@@ -21,6 +21,12 @@ from tradewind.backtest.trades import TradeTable
 from tradewind.execution.layout import R_END
 
 _YEAR = timedelta(days=365.25)
+_DAY_NS = 86_400 * 10**9
+
+
+def _moment(stamp: np.integer) -> datetime:
+    moment: datetime = pd.Timestamp(int(stamp), tz="UTC").to_pydatetime()
+    return moment
 
 
 class Metrics(BaseModel):
@@ -72,21 +78,15 @@ def max_drawdown_pct(equity: np.ndarray) -> float:
     return float(drawdown(equity).max() * 100.0) if equity.size else 0.0
 
 
-def _drawdown_spells(dd: np.ndarray) -> tuple[int, int, int, list[float]]:
+def _drawdown_spells(dd: np.ndarray) -> tuple[int, int, int, np.ndarray]:
     """Longest spell below a peak (length, first bar, last bar) and each spell's depth."""
-    under = dd > 0
-    longest, first, last = 0, 0, 0
-    depths: list[float] = []
-    start = -1
-    for i, flag in enumerate(np.append(under, False)):
-        if flag and start < 0:
-            start = i
-        elif not flag and start >= 0:
-            depths.append(float(dd[start:i].max()))
-            if i - start > longest:
-                longest, first, last = i - start, start, i - 1
-            start = -1
-    return longest, first, last, depths
+    edges = np.diff(np.concatenate([[0], (dd > 0).astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if starts.size == 0:
+        return 0, 0, 0, np.zeros(0)
+    lengths = ends - starts
+    k = int(np.argmax(lengths))
+    return int(lengths[k]), int(starts[k]), int(ends[k] - 1), np.maximum.reduceat(dd, starts)
 
 
 def sharpe_ratio(returns: np.ndarray, periods_per_year: float) -> float | None:
@@ -106,9 +106,10 @@ def probabilistic_sharpe(returns: np.ndarray, benchmark: float = 0.0) -> float |
         return None
     sr = returns.mean() / std
     centred = returns - returns.mean()
-    m2 = np.mean(centred**2)
-    skew = np.mean(centred**3) / m2**1.5
-    kurt = np.mean(centred**4) / m2**2
+    squared = centred * centred
+    m2 = squared.mean()
+    skew = np.dot(squared, centred) / n / m2**1.5
+    kurt = np.dot(squared, squared) / n / m2**2
     denominator = 1.0 - skew * sr + (kurt - 1.0) / 4.0 * sr**2
     if denominator <= 0:
         return None
@@ -118,8 +119,8 @@ def probabilistic_sharpe(returns: np.ndarray, benchmark: float = 0.0) -> float |
 def compute_metrics(run: Run, table: TradeTable, cash: float) -> Metrics:
     market = run.prepared.market
     equity = run.equity
-    times = pd.to_datetime(market.times, utc=True)
-    start, end = times[0].to_pydatetime(), times[-1].to_pydatetime()
+    times = market.times
+    start, end = _moment(times[0]), _moment(times[-1])
     span = end - start
     years = span / _YEAR
     periods_per_year = (equity.size - 1) / years if years > 0 else float("nan")
@@ -167,8 +168,8 @@ def compute_metrics(run: Run, table: TradeTable, cash: float) -> Metrics:
         calmar=_finite(annual / max_dd) if max_dd > 0 else None,
         max_drawdown_pct=max_dd * 100.0,
         max_drawdown_bars=longest,
-        max_drawdown_duration_days=(times[last] - times[first]).total_seconds() / 86_400 if longest else 0.0,
-        avg_drawdown_pct=float(np.mean(depths) * 100.0) if depths else 0.0,
+        max_drawdown_duration_days=float(times[last] - times[first]) / _DAY_NS if longest else 0.0,
+        avg_drawdown_pct=float(np.mean(depths) * 100.0) if depths.size else 0.0,
         trades=n,
         win_rate_pct=_finite(win_rate * 100.0),
         best_trade_pct=float(trade_returns.max()) if n else None,

@@ -8,12 +8,12 @@ range of one new bar and the same state arrays, so both run exactly the same
 code. Within a bar events happen in this order, and nothing reads a later bar:
 
 1. at the open: pending market exits fill;
-2. for positions opened before this bar: a protective stop (the tightest of
-   stop-loss, trailing stop and breakeven) that the open gapped through fills
-   at the open, take-profit levels the open gapped through fill at the open;
-   then, when the bar's range reaches the stop, the stop fills (stop first:
-   the conservative rule when a bar touches both), else take-profit levels
-   fill at their prices;
+2. for positions opened before this bar: when the bar reaches the protective
+   stop (the tightest of stop-loss, trailing stop and breakeven), the whole
+   position exits there, at the open if the open gapped through it; only a
+   bar that does not reach the stop fills take-profit levels (at the open if
+   it gapped through them). Stop first is the conservative rule for a bar that
+   touches both, whatever the order inside the bar: the peers apply it too;
 3. working entry orders: market orders fill at the open, limit and stop
    orders fill at the open when it gaps through them, else at their price
    when the bar's range reaches it;
@@ -194,16 +194,15 @@ def _log(
     if n >= fills.shape[0]:
         acct[C_OVERFLOW] = 1.0
     else:
-        row = fills[n]
-        row[F_BAR] = bar
-        row[F_SYMBOL] = symbol
-        row[F_QTY] = qty
-        row[F_PRICE] = price
-        row[F_FEE] = fee
-        row[F_REASON] = reason
-        row[F_ENTRY_BAR] = entry_bar
-        row[F_ENTRY_PRICE] = entry_price
-        row[F_PNL] = pnl
+        fills[n, F_BAR] = bar
+        fills[n, F_SYMBOL] = symbol
+        fills[n, F_QTY] = qty
+        fills[n, F_PRICE] = price
+        fills[n, F_FEE] = fee
+        fills[n, F_REASON] = reason
+        fills[n, F_ENTRY_BAR] = entry_bar
+        fills[n, F_ENTRY_PRICE] = entry_price
+        fills[n, F_PNL] = pnl
     acct[C_FILLS] = n + 1
 
 
@@ -221,25 +220,24 @@ def _open(
     price: float,
 ) -> None:
     fee = _fee(params, abs(delta), price)
-    s = sym[j]
-    if s[Y_QTY] == 0.0:
-        s[Y_ENTRY_BAR] = bar
-        s[Y_AVG] = price
-        s[Y_FEES] = fee
-        s[Y_PEAK_QTY] = abs(delta)
-        s[Y_EXTREME] = price
-        s[Y_TP_DONE] = 0.0
+    if sym[j, Y_QTY] == 0.0:
+        sym[j, Y_ENTRY_BAR] = bar
+        sym[j, Y_AVG] = price
+        sym[j, Y_FEES] = fee
+        sym[j, Y_PEAK_QTY] = abs(delta)
+        sym[j, Y_EXTREME] = price
+        sym[j, Y_TP_DONE] = 0.0
         mode = params[P_SL_MODE]
-        s[Y_STOP_DIST] = aux[A_STOP, info_bar, j] if mode == 2.0 else np.nan
-        s[Y_TRAIL_DIST] = aux[A_TRAIL, info_bar, j] if params[P_TRAIL_MODE] == 2.0 else np.nan
+        sym[j, Y_STOP_DIST] = aux[A_STOP, info_bar, j] if mode == 2.0 else np.nan
+        sym[j, Y_TRAIL_DIST] = aux[A_TRAIL, info_bar, j] if params[P_TRAIL_MODE] == 2.0 else np.nan
     else:
-        held = abs(s[Y_QTY])
-        s[Y_AVG] = (held * s[Y_AVG] + abs(delta) * price) / (held + abs(delta))
-        s[Y_FEES] += fee
-        s[Y_PEAK_QTY] = max(s[Y_PEAK_QTY], held + abs(delta))
-    s[Y_QTY] += delta
+        held = abs(sym[j, Y_QTY])
+        sym[j, Y_AVG] = (held * sym[j, Y_AVG] + abs(delta) * price) / (held + abs(delta))
+        sym[j, Y_FEES] += fee
+        sym[j, Y_PEAK_QTY] = max(sym[j, Y_PEAK_QTY], held + abs(delta))
+    sym[j, Y_QTY] += delta
     acct[C_CASH] -= delta * price + fee
-    _log(fills, acct, bar, j, delta, price, fee, R_ENTRY, s[Y_ENTRY_BAR], price, 0.0)
+    _log(fills, acct, bar, j, delta, price, fee, R_ENTRY, sym[j, Y_ENTRY_BAR], price, 0.0)
 
 
 @njit(cache=True)
@@ -254,27 +252,26 @@ def _close(
     price: float,
     reason: int,
 ) -> None:
-    s = sym[j]
-    held = abs(s[Y_QTY])
+    held = abs(sym[j, Y_QTY])
     qty = min(qty, held)
     if qty <= 0.0:
         return
-    side = 1.0 if s[Y_QTY] > 0.0 else -1.0
+    side = 1.0 if sym[j, Y_QTY] > 0.0 else -1.0
     fee = _fee(params, qty, price)
-    allocated = s[Y_FEES] * qty / held
-    s[Y_FEES] -= allocated
-    pnl = side * (price - s[Y_AVG]) * qty - fee - allocated
+    allocated = sym[j, Y_FEES] * qty / held
+    sym[j, Y_FEES] -= allocated
+    pnl = side * (price - sym[j, Y_AVG]) * qty - fee - allocated
     acct[C_CASH] += side * qty * price - fee
-    _log(fills, acct, bar, j, -side * qty, price, fee, reason, s[Y_ENTRY_BAR], s[Y_AVG], pnl)
+    _log(fills, acct, bar, j, -side * qty, price, fee, reason, sym[j, Y_ENTRY_BAR], sym[j, Y_AVG], pnl)
     remaining = held - qty
     if remaining <= _EPS * max(held, 1.0):
-        s[Y_QTY] = 0.0
-        s[Y_FEES] = 0.0
-        s[Y_EXIT] = 0.0
-        if s[Y_ENTRY_DIR] == side:  # the trade is over: its unfilled ladder orders are cancelled
-            s[Y_ENTRY_PENDING] = 0.0
+        sym[j, Y_QTY] = 0.0
+        sym[j, Y_FEES] = 0.0
+        sym[j, Y_EXIT] = 0.0
+        if sym[j, Y_ENTRY_DIR] == side:  # the trade is over: its unfilled ladder orders are cancelled
+            sym[j, Y_ENTRY_PENDING] = 0.0
     else:
-        s[Y_QTY] = side * remaining
+        sym[j, Y_QTY] = side * remaining
 
 
 @njit(cache=True)
@@ -295,12 +292,11 @@ def _entry_size(
     `weight` is the order's part of the whole ladder; `share` its part of the ladder still working, which
     all-in sizing applies to the cash left, so the last order spends what the earlier ones did not.
     """
-    s = sym[j]
     equity = acct[C_EXPOSURE_EQ]
     mode = params[P_SIZE_MODE]
     value = params[P_SIZE_VALUE]
     # Longs spend cash; shorts are held to 1x equity (no leverage either way).
-    budget = acct[C_CASH] if direction > 0 else equity - abs(s[Y_QTY]) * s[Y_AVG]
+    budget = acct[C_CASH] if direction > 0 else equity - abs(sym[j, Y_QTY]) * sym[j, Y_AVG]
     if mode == 0.0:
         qty = budget * share / (price * (1.0 + params[P_COMM_PCT]))
     elif mode == 1.0:
@@ -349,8 +345,7 @@ def _work_entries(
     low: float,
     at_close: bool,
 ) -> None:
-    s = sym[j]
-    direction = s[Y_ENTRY_DIR]
+    direction = sym[j, Y_ENTRY_DIR]
     kind = params[P_ENTRY_TYPE]
     working = 0.0
     for m in range(orders.shape[1]):
@@ -358,16 +353,15 @@ def _work_entries(
             working += orders[j, m, O_WEIGHT]
     any_left = False
     for m in range(orders.shape[1]):
-        order = orders[j, m]
-        if order[O_ACTIVE] == 0.0:
+        if orders[j, m, O_ACTIVE] == 0.0:
             continue
-        if bar < order[O_FIRST_BAR]:
+        if bar < orders[j, m, O_FIRST_BAR]:
             any_left = True
             continue
-        if bar > order[O_LAST_BAR]:
-            order[O_ACTIVE] = 0.0
+        if bar > orders[j, m, O_LAST_BAR]:
+            orders[j, m, O_ACTIVE] = 0.0
             continue
-        limit = order[O_PRICE]
+        limit = orders[j, m, O_PRICE]
         price = np.nan
         if np.isnan(limit):
             price = _market(params, o, direction)
@@ -381,19 +375,19 @@ def _work_entries(
         elif direction * ((h if direction > 0 else low) - limit) >= 0.0:
             price = _market(params, limit, direction)
         if np.isnan(price):
-            if bar >= order[O_LAST_BAR]:
-                order[O_ACTIVE] = 0.0
+            if bar >= orders[j, m, O_LAST_BAR]:
+                orders[j, m, O_ACTIVE] = 0.0
             else:
                 any_left = True
             continue
         info_bar = bar if at_close else bar - 1
-        weight = order[O_WEIGHT]
+        weight = orders[j, m, O_WEIGHT]
         qty = _entry_size(params, aux, sym, acct, j, info_bar, direction, price, weight, weight / working)
-        working -= order[O_WEIGHT]
-        order[O_ACTIVE] = 0.0
+        working -= orders[j, m, O_WEIGHT]
+        orders[j, m, O_ACTIVE] = 0.0
         if qty > 0.0:
             _open(params, aux, sym, acct, fills, j, bar, info_bar, direction * qty, price)
-    s[Y_ENTRY_PENDING] = 1.0 if any_left else 0.0
+    sym[j, Y_ENTRY_PENDING] = 1.0 if any_left else 0.0
 
 
 @njit(cache=True)
@@ -410,58 +404,47 @@ def _protect(
     h: float,
     low: float,
 ) -> None:
-    s = sym[j]
-    side = 1.0 if s[Y_QTY] > 0.0 else -1.0
-    avg = s[Y_AVG]
+    side = 1.0 if sym[j, Y_QTY] > 0.0 else -1.0
+    avg = sym[j, Y_AVG]
     stop = np.nan
     reason = R_STOP_LOSS
     sl_mode = params[P_SL_MODE]
     if sl_mode == 1.0:
         stop = avg * (1.0 - side * params[P_SL_VALUE])
     elif sl_mode == 2.0:
-        stop = avg - side * s[Y_STOP_DIST]
+        stop = avg - side * sym[j, Y_STOP_DIST]
     elif sl_mode == 3.0:
         stop = aux[A_STOP, bar - 1, j]
     trail_mode = params[P_TRAIL_MODE]
     if trail_mode > 0.0:
         if trail_mode == 1.0:
-            trail = s[Y_EXTREME] * (1.0 - side * params[P_TRAIL_VALUE])
+            trail = sym[j, Y_EXTREME] * (1.0 - side * params[P_TRAIL_VALUE])
         else:
-            trail = s[Y_EXTREME] - side * s[Y_TRAIL_DIST]
+            trail = sym[j, Y_EXTREME] - side * sym[j, Y_TRAIL_DIST]
         if np.isnan(stop) or side * (trail - stop) > 0.0:
             stop = trail
             reason = R_TRAILING
     trigger = params[P_BREAKEVEN]
-    reached = trigger > 0.0 and side * (s[Y_EXTREME] - avg * (1.0 + side * trigger)) >= 0.0
+    reached = trigger > 0.0 and side * (sym[j, Y_EXTREME] - avg * (1.0 + side * trigger)) >= 0.0
     if reached and (np.isnan(stop) or side * (avg - stop) > 0.0):
         stop = avg
         reason = R_BREAKEVEN
-    if not np.isnan(stop) and side * (o - stop) <= 0.0:
-        _close(params, sym, acct, fills, j, bar, abs(s[Y_QTY]), _market(params, o, -side), reason)
-        return
-    levels = tp.shape[0]
-    done = int(s[Y_TP_DONE])
-    while done < levels and s[Y_QTY] != 0.0:
-        target = avg * (1.0 + side * tp[done, 0])
-        if side * (o - target) < 0.0:
-            break
-        _take_profit(params, tp, sym, acct, fills, j, bar, done, o)
-        done += 1
-    s[Y_TP_DONE] = done
-    if s[Y_QTY] == 0.0:
-        return
     adverse = low if side > 0 else h
     if not np.isnan(stop) and side * (adverse - stop) <= 0.0:
-        _close(params, sym, acct, fills, j, bar, abs(s[Y_QTY]), _market(params, stop, -side), reason)
+        price = o if side * (o - stop) <= 0.0 else stop
+        _close(params, sym, acct, fills, j, bar, abs(sym[j, Y_QTY]), _market(params, price, -side), reason)
         return
     favourable = h if side > 0 else low
-    while done < levels and s[Y_QTY] != 0.0:
+    levels = tp.shape[0]
+    done = int(sym[j, Y_TP_DONE])
+    while done < levels and sym[j, Y_QTY] != 0.0:
         target = avg * (1.0 + side * tp[done, 0])
         if side * (favourable - target) < 0.0:
             break
-        _take_profit(params, tp, sym, acct, fills, j, bar, done, target)
+        price = o if side * (o - target) >= 0.0 else target
+        _take_profit(params, tp, sym, acct, fills, j, bar, done, price)
         done += 1
-    s[Y_TP_DONE] = done
+    sym[j, Y_TP_DONE] = done
 
 
 @njit(cache=True)
@@ -476,9 +459,8 @@ def _take_profit(
     level: int,
     price: float,
 ) -> None:
-    s = sym[j]
-    held = abs(s[Y_QTY])
-    qty = _floor_lot(tp[level, 1] * s[Y_PEAK_QTY], params[P_LOT])
+    held = abs(sym[j, Y_QTY])
+    qty = _floor_lot(tp[level, 1] * sym[j, Y_PEAK_QTY], params[P_LOT])
     if level == tp.shape[0] - 1 or held - qty < params[P_LOT]:
         qty = held
     _close(params, sym, acct, fills, j, bar, qty, price, R_TAKE_PROFIT)
@@ -496,14 +478,13 @@ def _exit(
     reason: int,
 ) -> None:
     """Exit at this close (fill = close) or mark a market exit for the next open."""
-    s = sym[j]
-    if s[Y_QTY] == 0.0:
+    if sym[j, Y_QTY] == 0.0:
         return
     if params[P_FILL_CLOSE] > 0.0:
-        side = 1.0 if s[Y_QTY] > 0.0 else -1.0
-        _close(params, sym, acct, fills, j, bar, abs(s[Y_QTY]), _market(params, close, -side), reason)
-    elif s[Y_EXIT] == 0.0:
-        s[Y_EXIT] = reason + 1.0
+        side = 1.0 if sym[j, Y_QTY] > 0.0 else -1.0
+        _close(params, sym, acct, fills, j, bar, abs(sym[j, Y_QTY]), _market(params, close, -side), reason)
+    elif sym[j, Y_EXIT] == 0.0:
+        sym[j, Y_EXIT] = reason + 1.0
 
 
 @njit(cache=True)
@@ -520,29 +501,27 @@ def _place_entry(
     direction: float,
     close: float,
 ) -> None:
-    s = sym[j]
     kind = params[P_ENTRY_TYPE]
     reference = aux[A_ENTRY_REF, bar, j]
     fill_close = params[P_FILL_CLOSE] > 0.0
     for m in range(orders.shape[1]):
-        order = orders[j, m]
         if m >= int(params[P_LADDER]):
-            order[O_ACTIVE] = 0.0
+            orders[j, m, O_ACTIVE] = 0.0
             continue
         spacing = m * params[P_SPACING]
         if kind == 0.0:
-            order[O_PRICE] = np.nan if m == 0 else reference * (1.0 - direction * spacing)
+            orders[j, m, O_PRICE] = np.nan if m == 0 else reference * (1.0 - direction * spacing)
         elif kind == 1.0:
-            order[O_PRICE] = reference * (1.0 - direction * (params[P_ENTRY_OFFSET] + spacing))
+            orders[j, m, O_PRICE] = reference * (1.0 - direction * (params[P_ENTRY_OFFSET] + spacing))
         else:
-            order[O_PRICE] = reference * (1.0 + direction * (params[P_ENTRY_OFFSET] + spacing))
+            orders[j, m, O_PRICE] = reference * (1.0 + direction * (params[P_ENTRY_OFFSET] + spacing))
         market_now = fill_close and kind == 0.0 and m == 0
-        order[O_FIRST_BAR] = bar if market_now else bar + 1
-        order[O_LAST_BAR] = bar if market_now else bar + params[P_EXPIRY]
-        order[O_WEIGHT] = weights[m]
-        order[O_ACTIVE] = 1.0 if not np.isnan(order[O_PRICE]) or kind == 0.0 else 0.0
-    s[Y_ENTRY_DIR] = direction
-    s[Y_ENTRY_PENDING] = 1.0
+        orders[j, m, O_FIRST_BAR] = bar if market_now else bar + 1
+        orders[j, m, O_LAST_BAR] = bar if market_now else bar + params[P_EXPIRY]
+        orders[j, m, O_WEIGHT] = weights[m]
+        orders[j, m, O_ACTIVE] = 1.0 if not np.isnan(orders[j, m, O_PRICE]) or kind == 0.0 else 0.0
+    sym[j, Y_ENTRY_DIR] = direction
+    sym[j, Y_ENTRY_PENDING] = 1.0
     if fill_close and kind == 0.0:
         _work_entries(params, aux, sym, orders, acct, fills, j, bar, close, close, close, True)
 
@@ -574,7 +553,11 @@ def simulate(
     start: int,
     stop: int,
 ) -> None:
-    """Advance the account over bars [start, stop); state lives in sym, orders and acct."""
+    """Advance the account over bars [start, stop); state lives in sym, orders and acct.
+
+    The hot loop indexes the 2-D state directly: taking row views (`sym[j]`) costs reference
+    counting on every bar, which dominated the loop.
+    """
     symbols = opens.shape[1]
     fill_close = params[P_FILL_CLOSE] > 0.0
     for i in range(start, stop):
@@ -586,23 +569,21 @@ def simulate(
             o = opens[i, j]
             if np.isnan(o):
                 continue
-            h = highs[i, j]
-            low = lows[i, j]
-            s = sym[j]
-            if s[Y_EXIT] > 0.0 and s[Y_QTY] != 0.0:
-                side = 1.0 if s[Y_QTY] > 0.0 else -1.0
-                _close(params, sym, acct, fills, j, i, abs(s[Y_QTY]), _market(params, o, -side), int(s[Y_EXIT] - 1.0))
-            s[Y_EXIT] = 0.0
-            if s[Y_QTY] != 0.0 and s[Y_ENTRY_BAR] < i:
-                _protect(params, aux, tp, sym, acct, fills, j, i, o, h, low)
-            if s[Y_ENTRY_PENDING] > 0.0:
-                _work_entries(params, aux, sym, orders, acct, fills, j, i, o, h, low, False)
-            if s[Y_QTY] != 0.0:
-                if s[Y_QTY] > 0.0:
-                    s[Y_EXTREME] = max(s[Y_EXTREME], h)
-                else:
-                    s[Y_EXTREME] = min(s[Y_EXTREME], low)
-            s[Y_LAST_CLOSE] = closes[i, j]
+            if sym[j, Y_EXIT] > 0.0:
+                if sym[j, Y_QTY] != 0.0:
+                    side = 1.0 if sym[j, Y_QTY] > 0.0 else -1.0
+                    reason = int(sym[j, Y_EXIT] - 1.0)
+                    _close(params, sym, acct, fills, j, i, abs(sym[j, Y_QTY]), _market(params, o, -side), reason)
+                sym[j, Y_EXIT] = 0.0
+            if sym[j, Y_QTY] != 0.0 and sym[j, Y_ENTRY_BAR] < i:
+                _protect(params, aux, tp, sym, acct, fills, j, i, o, highs[i, j], lows[i, j])
+            if sym[j, Y_ENTRY_PENDING] > 0.0:
+                _work_entries(params, aux, sym, orders, acct, fills, j, i, o, highs[i, j], lows[i, j], False)
+            if sym[j, Y_QTY] > 0.0:
+                sym[j, Y_EXTREME] = max(sym[j, Y_EXTREME], highs[i, j])
+            elif sym[j, Y_QTY] < 0.0:
+                sym[j, Y_EXTREME] = min(sym[j, Y_EXTREME], lows[i, j])
+            sym[j, Y_LAST_CLOSE] = closes[i, j]
         value = acct[C_CASH]
         open_positions = 0
         for j in range(symbols):
@@ -626,27 +607,26 @@ def simulate(
             c = closes[i, j]
             if np.isnan(c):
                 continue
-            s = sym[j]
             if flatten >= 0:
                 _cancel_entries(sym, orders, j)
                 _exit(params, sym, acct, fills, j, i, c, flatten)
                 continue
-            qty = s[Y_QTY]
-            if qty != 0.0 and params[P_TIME_BARS] > 0.0 and i - s[Y_ENTRY_BAR] >= params[P_TIME_BARS]:
-                _exit(params, sym, acct, fills, j, i, c, R_TIME)
-            exit_row = S_EXIT_LONG if qty > 0.0 else S_EXIT_SHORT
-            if qty != 0.0 and signals[exit_row, i, j]:
-                _exit(params, sym, acct, fills, j, i, c, R_SIGNAL)
-            if blocked or s[Y_ENTRY_PENDING] > 0.0:
+            qty = sym[j, Y_QTY]
+            if qty != 0.0:
+                if params[P_TIME_BARS] > 0.0 and i - sym[j, Y_ENTRY_BAR] >= params[P_TIME_BARS]:
+                    _exit(params, sym, acct, fills, j, i, c, R_TIME)
+                if signals[S_EXIT_LONG if qty > 0.0 else S_EXIT_SHORT, i, j]:
+                    _exit(params, sym, acct, fills, j, i, c, R_SIGNAL)
+            if blocked or sym[j, Y_ENTRY_PENDING] > 0.0:
                 continue
             direction = 0.0
             if params[P_ALLOW_LONG] > 0.0 and signals[S_ENTRY_LONG, i, j] and not signals[S_EXIT_LONG, i, j]:
                 direction = 1.0
             elif params[P_ALLOW_SHORT] > 0.0 and signals[S_ENTRY_SHORT, i, j] and not signals[S_EXIT_SHORT, i, j]:
                 direction = -1.0
-            if direction == 0.0 or direction * s[Y_QTY] > 0.0:
+            if direction == 0.0 or direction * sym[j, Y_QTY] > 0.0:
                 continue
-            if s[Y_QTY] != 0.0:
+            if sym[j, Y_QTY] != 0.0:
                 _exit(params, sym, acct, fills, j, i, c, R_REVERSE)
             elif params[P_MAX_POSITIONS] > 0.0 and open_positions >= params[P_MAX_POSITIONS]:
                 continue

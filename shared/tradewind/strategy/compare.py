@@ -19,18 +19,31 @@ _UNKNOWN = 2.0
 
 def sides(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """+1 where a > b, -1 where a < b, 0 on a tie, NaN where either is undefined."""
+    diff = a - b
     with np.errstate(invalid="ignore"):
-        scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
-        diff = a - b
-        tie = np.abs(diff) <= RELATIVE_TOLERANCE * scale
-        return np.where(tie, 0.0, np.sign(diff))
+        tie = np.abs(diff) <= RELATIVE_TOLERANCE * np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
+    side: np.ndarray = np.sign(diff)
+    side[tie] = 0.0
+    return side
 
 
 def compare(op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`op` (gt, ge, lt, le, eq) of a and b under the tie tolerance; False where either is NaN."""
     side = sides(a, b)
-    above, below, tie = side == 1.0, side == -1.0, side == 0.0
-    outcomes: dict[str, np.ndarray] = {"gt": above, "ge": above | tie, "lt": below, "le": below | tie, "eq": tie}
-    return outcomes[op]
+    result: np.ndarray
+    if op == "gt":
+        result = side > 0.0
+    elif op == "lt":
+        result = side < 0.0
+    elif op == "ge":
+        result = side >= 0.0
+    elif op == "le":
+        result = side <= 0.0
+    elif op == "eq":
+        result = side == 0.0
+    else:
+        raise ValueError(f"unknown comparison {op!r}")
+    return result
 
 
 def crosses(a: np.ndarray, b: np.ndarray, upward: bool) -> np.ndarray:

@@ -116,7 +116,7 @@ class _Evaluator:
 
     def operand(self, operand: Operand) -> np.ndarray:
         if isinstance(operand, float | int | ParamRange):
-            return np.full(self._n, fixed(operand))
+            return np.array(fixed(operand))  # 0-d: broadcasts against the series it meets
         base, _, timeframe = operand.partition("@")
         name, _, output = base.partition(".")
         if name in self._bars:

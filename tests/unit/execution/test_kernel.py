@@ -116,6 +116,11 @@ def test_stop_first_when_a_bar_touches_both() -> None:
     assert _protected(rows, SL_TP) == [(2, 98.0, "stop_loss")]
 
 
+def test_stop_first_even_after_an_open_above_the_target() -> None:
+    rows = [(100, 100, 100, 100), (100, 101, 99, 100), (105, 106, 97, 100)]
+    assert _protected(rows, SL_TP) == [(2, 98.0, "stop_loss")]
+
+
 def test_gaps_fill_at_the_open() -> None:
     assert _protected([(100, 100, 100, 100), (100, 101, 99, 100), (95, 96, 94, 95)], SL_TP) == [(2, 95.0, "stop_loss")]
     assert _protected([(100, 100, 100, 100), (100, 101, 99, 100), (106, 107, 105, 106)], SL_TP) == [
