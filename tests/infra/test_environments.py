@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from infra import layers
 from infra.config import (
     BUNDLE_CONTEXT_KEY,
     CDK_JSON,
@@ -21,7 +22,7 @@ from infra.config import (
     cdk_json_context,
     environment_config,
 )
-from infra.synth import Synthesis
+from infra.synth import Synthesis, synth_template
 from tests.infra.helpers import by_property, only, resources_of
 from tradewind.resources import FUNCTIONS
 
@@ -105,3 +106,18 @@ def test_app_py_synthesizes_what_the_cdk_cli_asks_for(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     template = json.loads((tmp_path / "tradewind-prod-app.template.json").read_text())
     assert only(template, "AWS::Kinesis::Stream")[1]["Properties"]["Name"] == "tradewind-prod-market-data"
+
+
+def test_synth_template_gives_the_local_cloud_its_wiring_without_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pip(name: str) -> Path:
+        raise AssertionError(f"bundle=False must not build layer {name}")
+
+    monkeypatch.setattr(layers, "built_layer", no_pip)
+    template = synth_template("local")
+    assert set(template) >= {"Resources", "Outputs"}
+    _, machine = only(template, "AWS::StepFunctions::StateMachine")
+    assert machine["Properties"]["StateMachineName"] == "tradewind-local-backtest"
+    _, mapping = only(template, "AWS::Lambda::EventSourceMapping")
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    for function in resources_of(template, "AWS::Lambda::Function").values():
+        assert function["Properties"]["Environment"]["Variables"]["TRADEWIND_STAGE"] == "local"
