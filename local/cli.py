@@ -86,5 +86,6 @@ def register(subparsers: Any) -> None:
     commands = local.add_subparsers(dest="local_command", metavar="COMMAND")
     login = commands.add_parser("login", help="print an ID token of a demo user (password + TOTP)")
     login.add_argument("group", choices=sorted(("admin", "investor")))
-    login.add_argument("--state-dir", type=Path, default=_DEFAULTS.state_dir, help="saved state (%(default)s)")
+    # SUPPRESS: `tradewind local --state-dir X login admin` keeps X instead of the default.
+    login.add_argument("--state-dir", type=Path, default=argparse.SUPPRESS, help="saved state (.local)")
     login.set_defaults(func=_login)
