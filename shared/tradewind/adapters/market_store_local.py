@@ -54,9 +54,11 @@ class LocalBlobStore:
 
     def list(self, prefix: str) -> list[str]:
         root = self._root.resolve()
-        if not root.is_dir():
+        # Walk only the folder the prefix names, not the whole lake.
+        folder = self._path(prefix.rpartition("/")[0]) if "/" in prefix else root
+        if not folder.is_dir():
             return []
-        keys = (p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+        keys = (p.relative_to(root).as_posix() for p in folder.rglob("*") if p.is_file())
         return sorted(k for k in keys if k.startswith(prefix) and not Path(k).name.startswith(".tmp-"))
 
 

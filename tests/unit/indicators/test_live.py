@@ -40,12 +40,15 @@ def assert_live_equals_batch(
             assert same, f"{name}.{output} at bar {i}: live {value}, full history {expected}"
 
 
-def periods(name: str) -> st.SearchStrategy[dict[str, int]]:
-    """Short random values for every integer parameter (periods), defaults for the rest."""
-    ints = [p for p in catalog.get(name).parameters if p.type is ParameterType.INT]
-    return st.fixed_dictionaries(
-        {p.name: st.integers(max(int(p.minimum or 0), 1), min(int(p.maximum or 30), 30)) for p in ints}
-    )
+def parameters(name: str) -> st.SearchStrategy[dict[str, int]]:
+    """Short random periods and any allowed choice (moving-average type, anchor, ...); floats keep defaults."""
+    drawn: dict[str, st.SearchStrategy[int]] = {}
+    for p in catalog.get(name).parameters:
+        if p.type is ParameterType.INT:
+            drawn[p.name] = st.integers(max(int(p.minimum or 0), 1), min(int(p.maximum or 30), 30))
+        elif p.choices is not None:
+            drawn[p.name] = st.sampled_from(sorted(p.choices))
+    return st.fixed_dictionaries(drawn)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -54,7 +57,7 @@ def periods(name: str) -> st.SearchStrategy[dict[str, int]]:
 def test_live_value_equals_full_history_value_through_a_restore(
     name: str, length: int, seed: int, cut: int, data: st.DataObject
 ) -> None:
-    params = data.draw(periods(name), label="params")
+    params = data.draw(parameters(name), label="params")
     spec = catalog.get(name)
     try:
         catalog.lookback(spec, catalog.resolve_params(spec, params))
