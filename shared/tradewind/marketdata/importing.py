@@ -304,9 +304,11 @@ def _check_order(rows: _Rows, options: ImportOptions) -> None:
     times = pd.DatetimeIndex(rows.frame[frames.TIME]).as_unit("ns").asi8
     running_max = np.maximum.accumulate(times)
     previous_max = np.concatenate(([np.iinfo(np.int64).min], running_max[:-1]))
-    bad = times <= previous_max if options.kind is DataKind.BARS else times < previous_max
-    # After dropping, the survivors are exactly the rows that set a new maximum.
-    rows.drop(bad, "timestamp not after the previous row's", options.repair)
+    # After dropping, the survivors are exactly the rows that set a new maximum (or, for ticks and quotes, match it).
+    if options.kind is DataKind.BARS:
+        rows.drop(times <= previous_max, "timestamp not after the previous row's", options.repair)
+    else:
+        rows.drop(times < previous_max, "timestamp before the previous row's", options.repair)
 
 
 def mapping_from_text(text: str) -> Mapping[str, str]:

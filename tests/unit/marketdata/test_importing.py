@@ -207,7 +207,7 @@ Datetime,Price,Size
         import_file(write_csv(text), ImportOptions(kind=DataKind.TICKS))
     assert [(i.line, i.problem) for i in caught.value.report.issues] == [
         (4, "duplicate row"),
-        (5, "timestamp not after the previous row's"),
+        (5, "timestamp before the previous row's"),
     ]
 
 
