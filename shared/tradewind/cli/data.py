@@ -47,13 +47,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     show = commands.add_parser("show", parents=[store, series], help="print stored rows")
     show.add_argument("symbol")
-    show.add_argument("--from", dest="start", type=_moment, help="first time (ISO date or datetime, UTC)")
-    show.add_argument("--to", dest="end", type=_moment, help="last time, inclusive")
+    show.add_argument("--from", dest="start", type=parse_moment, help="first time (ISO date or datetime, UTC)")
+    show.add_argument("--to", dest="end", type=parse_moment, help="last time, inclusive")
     show.add_argument("--limit", type=int, default=_SHOW_LIMIT, help="rows printed from each end")
     show.set_defaults(func=_show)
 
 
-def _moment(text: str) -> datetime:
+def parse_moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

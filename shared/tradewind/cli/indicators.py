@@ -1,12 +1,22 @@
-"""`tradewind indicators`: browse the indicator catalog (the same one the strategy builder uses)."""
+"""`tradewind indicators`: the indicator catalog (the one the strategy builder uses) and values on stored bars."""
 
 from __future__ import annotations
 
 import argparse
+import math
+from pathlib import Path
 
+import pandas as pd
+
+from tradewind.adapters.market_store_local import local_market_store
+from tradewind.cli.data import parse_moment
 from tradewind.cli.errors import CliError
 from tradewind.indicators import catalog
 from tradewind.indicators.errors import IndicatorError
+from tradewind.marketdata.errors import MarketDataError
+from tradewind.marketdata.models import SeriesKey
+from tradewind.marketdata.timeframe import Timeframe
+from tradewind.settings import get_settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,6 +28,51 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     describe = commands.add_parser("describe", help="inputs, parameters and outputs of one indicator")
     describe.add_argument("name")
     describe.set_defaults(func=_describe)
+    compute = commands.add_parser("compute", help="an indicator's values on stored bars")
+    compute.add_argument("name")
+    compute.add_argument("--symbol", required=True)
+    compute.add_argument("--timeframe", required=True, choices=[t.value for t in Timeframe])
+    compute.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="repeatable")
+    compute.add_argument("--from", dest="start", type=parse_moment, help="first time shown (ISO, UTC)")
+    compute.add_argument("--to", dest="end", type=parse_moment, help="last time shown, inclusive")
+    compute.add_argument("--limit", type=int, default=20, help="rows printed from each end")
+    compute.add_argument("--store", type=Path, metavar="DIR", help="store folder (default: $TRADEWIND_DATA_DIR)")
+    compute.set_defaults(func=_compute)
+
+
+def _params(texts: list[str]) -> dict[str, float | int]:
+    params: dict[str, float | int] = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if not sep or not name or not math.isfinite(number):
+            raise CliError(f"bad --param {text!r}: expected NAME=NUMBER")
+        params[name.strip()] = int(number) if number.is_integer() and "." not in value else number
+    return params
+
+
+def _compute(args: argparse.Namespace) -> int:
+    """Computes on the whole stored history, then shows the asked range: values never depend on --from."""
+    key = SeriesKey(symbol=args.symbol.upper(), timeframe=Timeframe(args.timeframe))
+    try:
+        bars = local_market_store(args.store or get_settings().data_dir).read(key)
+        outputs = catalog.compute(args.name, catalog.bar_arrays(bars), _params(args.param))
+    except (MarketDataError, IndicatorError) as exc:
+        raise CliError(str(exc)) from None
+    table = pd.DataFrame({"time": bars["time"], **outputs})
+    if args.start is not None:
+        table = table.loc[table["time"] >= pd.Timestamp(args.start)]
+    if args.end is not None:
+        table = table.loc[table["time"] <= pd.Timestamp(args.end)]
+    limit = max(args.limit, 1)
+    shown = table if len(table) <= 2 * limit else pd.concat([table.head(limit), table.tail(limit)])
+    with pd.option_context("display.max_rows", None, "display.width", 200):
+        print(shown.to_string(index=False))
+    print(f"{len(table)} rows")
+    return 0
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import talib
@@ -7,6 +9,8 @@ from tradewind.cli.main import main
 from tradewind.indicators import catalog
 from tradewind.indicators.errors import IndicatorError
 from tradewind.indicators.spec import Engine, ParameterType
+from tradewind.marketdata.importing import ImportOptions, import_file
+from tradewind.marketdata.timeframe import Timeframe
 
 
 def test_every_talib_function_is_in_the_catalog_with_its_own_metadata() -> None:
@@ -103,3 +107,23 @@ def test_cli_list_and_describe(capsys: pytest.CaptureFixture[str]) -> None:
     assert "+100 bullish pattern" in capsys.readouterr().out
     assert main(["indicators", "list", "--group", "Astrology"]) == 2
     assert "unknown group" in capsys.readouterr().err
+
+
+def test_cli_compute_on_stored_bars(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    samples = Path(__file__).resolve().parents[3] / "data" / "samples"
+    store = str(tmp_path)
+    assert main(["data", "import", str(samples / "nvda-1d-1999-2014.csv"), "--symbol", "NVDA",
+                 "--timeframe", "1d", "--store", store]) == 0  # fmt: skip
+    capsys.readouterr()
+    argv = ["indicators", "compute", "rsi", "--symbol", "nvda", "--timeframe", "1d", "--store", store]
+    assert main([*argv, "--param", "timeperiod=14", "--from", "2014-12-30"]) == 0
+    out = capsys.readouterr().out
+    frame = import_file(samples / "nvda-1d-1999-2014.csv", ImportOptions(timeframe=Timeframe.D1)).frame
+    expected = talib.RSI(frame["close"].to_numpy(), 14)[-2:]  # computed on the whole history, then shown
+    assert f"{expected[0]:.6f}" in out and f"{expected[1]:.6f}" in out and "2 rows" in out
+    assert main([*argv, "--param", "timeperiod"]) == 2
+    assert "expected NAME=NUMBER" in capsys.readouterr().err
+    assert main([*argv, "--param", "timeperiod=1"]) == 2
+    assert "between 2 and 100000" in capsys.readouterr().err
+    assert main(["indicators", "compute", "rsi", "--symbol", "AAPL", "--timeframe", "1d", "--store", store]) == 2
+    assert "no stored series AAPL/1d" in capsys.readouterr().err
