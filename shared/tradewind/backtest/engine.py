@@ -23,7 +23,7 @@ from tradewind.execution.program import compile_policy
 from tradewind.indicators import catalog
 from tradewind.marketdata import frames
 from tradewind.strategy.model import Strategy
-from tradewind.strategy.signals import Evaluation, IndicatorCache, evaluate
+from tradewind.strategy.signals import IndicatorCache, evaluate
 
 
 class BacktestOptions(BaseModel):
@@ -106,20 +106,24 @@ def prepare(data: Mapping[str, pd.DataFrame]) -> Prepared:
 def signal_arrays(strategy: Strategy, prepared: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """Signals (4, bars, symbols) and aux (3, bars, symbols) on the grid; no signal where a symbol has no bar."""
     n, k = prepared.market.closes.shape
+    if k == 1 and prepared.rows[0].size == n:  # one symbol with every bar: the evaluation is the answer
+        evaluation = evaluate(strategy, prepared.bars[0], prepared.caches[0])
+        return evaluation.signals.reshape(L.N_SIGNALS, n, 1), evaluation.aux.reshape(L.N_AUX, n, 1)
     signals = np.zeros((L.N_SIGNALS, n, k), dtype=np.uint8)
     aux = np.full((L.N_AUX, n, k), np.nan)
     for j, (bars, row, cache) in enumerate(zip(prepared.bars, prepared.rows, prepared.caches, strict=True)):
-        evaluation: Evaluation = evaluate(strategy, bars, cache)
-        where = slice(None) if row.size == n else row  # a symbol with every bar needs no scatter
-        signals[:, where, j] = evaluation.signals
-        aux[:, where, j] = evaluation.aux
+        evaluation = evaluate(strategy, bars, cache)
+        signals[:, row, j] = evaluation.signals
+        aux[:, row, j] = evaluation.aux
     return signals, aux
 
 
 def simulate_strategy(strategy: Strategy, prepared: Prepared, options: BacktestOptions, trade_from: int = 0) -> Run:
     """Play `strategy`; bars before `trade_from` only warm indicators up (no entries there)."""
     signals, aux = signal_arrays(strategy, prepared)
-    signals[[L.S_ENTRY_LONG, L.S_ENTRY_SHORT], :trade_from] = 0
+    if trade_from > 0:
+        signals = signals.copy()
+        signals[[L.S_ENTRY_LONG, L.S_ENTRY_SHORT], :trade_from] = 0
     program = compile_policy(strategy, options.broker(strategy), options.fill)
     account = Account.run(program, prepared.market, signals, aux, options.cash)
     return Run(prepared=prepared, signals=signals, account=account)

@@ -29,14 +29,9 @@ use values up to the previous bar.
 
 from __future__ import annotations
 
-import importlib
-import os
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar, cast
-
 import numpy as np
 
+from tradewind.execution.jit import njit
 from tradewind.execution.layout import (
     A_ENTRY_REF,
     A_STOP,
@@ -114,45 +109,15 @@ from tradewind.execution.layout import (
     Y_EXTREME,
     Y_FEES,
     Y_LAST_CLOSE,
+    Y_LEVELS_OK,
     Y_PEAK_QTY,
     Y_QTY,
     Y_STOP_DIST,
+    Y_STOP_LEVEL,
+    Y_TARGET_LEVEL,
     Y_TP_DONE,
     Y_TRAIL_DIST,
 )
-
-
-def _cache_dir() -> Path | None:
-    """Where compiled machine code is cached when numba's default (beside this file) is read-only."""
-    if os.access(Path(__file__).parent, os.W_OK):
-        return None
-    for candidate in (Path(__file__).resolve().parents[3] / ".build" / "numba", Path("/tmp/tradewind-numba")):  # noqa: S108
-        try:
-            candidate.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(candidate, os.W_OK):
-            return candidate
-    return None
-
-
-# numba ships no type information: it is typed as Any at this one boundary.
-_numba: Any = importlib.import_module("numba")
-_CACHE_DIR = _cache_dir()
-if _CACHE_DIR is not None and not _numba.config.CACHE_DIR:
-    _numba.config.CACHE_DIR = str(_CACHE_DIR)
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def njit(**options: Any) -> Callable[[_F], _F]:
-    """numba.njit with its type erased: the compiled function keeps the Python signature."""
-
-    def compile_lazily(function: _F) -> _F:
-        return cast(_F, _numba.njit(**options)(function))
-
-    return compile_lazily
-
 
 _EPS = 1e-12
 
@@ -236,6 +201,7 @@ def _open(
         sym[j, Y_FEES] += fee
         sym[j, Y_PEAK_QTY] = max(sym[j, Y_PEAK_QTY], held + abs(delta))
     sym[j, Y_QTY] += delta
+    sym[j, Y_LEVELS_OK] = 0.0
     acct[C_CASH] -= delta * price + fee
     _log(fills, acct, bar, j, delta, price, fee, R_ENTRY, sym[j, Y_ENTRY_BAR], price, 0.0)
 
@@ -430,6 +396,7 @@ def _protect(
         stop = avg
         reason = R_BREAKEVEN
     adverse = low if side > 0 else h
+    sym[j, Y_STOP_LEVEL] = stop
     if not np.isnan(stop) and side * (adverse - stop) <= 0.0:
         price = o if side * (o - stop) <= 0.0 else stop
         _close(params, sym, acct, fills, j, bar, abs(sym[j, Y_QTY]), _market(params, price, -side), reason)
@@ -445,6 +412,8 @@ def _protect(
         _take_profit(params, tp, sym, acct, fills, j, bar, done, price)
         done += 1
     sym[j, Y_TP_DONE] = done
+    sym[j, Y_TARGET_LEVEL] = avg * (1.0 + side * tp[done, 0]) if done < levels else np.nan
+    sym[j, Y_LEVELS_OK] = 1.0
 
 
 @njit(cache=True)
@@ -559,7 +528,17 @@ def simulate(
     counting on every bar, which dominated the loop.
     """
     symbols = opens.shape[1]
+    # Scalars read once: the state arrays are written every bar, so numba cannot hoist these loads itself.
     fill_close = params[P_FILL_CLOSE] > 0.0
+    max_drawdown = params[P_MAX_DRAWDOWN]
+    daily_loss = params[P_DAILY_LOSS]
+    time_bars = params[P_TIME_BARS]
+    allow_long = params[P_ALLOW_LONG] > 0.0
+    allow_short = params[P_ALLOW_SHORT] > 0.0
+    max_positions = params[P_MAX_POSITIONS]
+    # With a fixed stop and no trailing / breakeven, the protective levels only move on fills: a bar
+    # that reaches neither cached level needs no work.
+    static_levels = params[P_TRAIL_MODE] == 0.0 and params[P_BREAKEVEN] == 0.0 and params[P_SL_MODE] != 3.0
     for i in range(start, stop):
         if days[i] != acct[C_DAY]:
             acct[C_DAY] = days[i]
@@ -576,7 +555,18 @@ def simulate(
                     _close(params, sym, acct, fills, j, i, abs(sym[j, Y_QTY]), _market(params, o, -side), reason)
                 sym[j, Y_EXIT] = 0.0
             if sym[j, Y_QTY] != 0.0 and sym[j, Y_ENTRY_BAR] < i:
-                _protect(params, aux, tp, sym, acct, fills, j, i, o, highs[i, j], lows[i, j])
+                reached = True
+                if static_levels and sym[j, Y_LEVELS_OK] > 0.0:
+                    long = sym[j, Y_QTY] > 0.0
+                    stop_level = sym[j, Y_STOP_LEVEL]
+                    target = sym[j, Y_TARGET_LEVEL]
+                    adverse = lows[i, j] if long else highs[i, j]
+                    favourable = highs[i, j] if long else lows[i, j]
+                    reached = (
+                        not np.isnan(stop_level) and (adverse <= stop_level if long else adverse >= stop_level)
+                    ) or (not np.isnan(target) and (favourable >= target if long else favourable <= target))
+                if reached:
+                    _protect(params, aux, tp, sym, acct, fills, j, i, o, highs[i, j], lows[i, j])
             if sym[j, Y_ENTRY_PENDING] > 0.0:
                 _work_entries(params, aux, sym, orders, acct, fills, j, i, o, highs[i, j], lows[i, j], False)
             if sym[j, Y_QTY] > 0.0:
@@ -594,8 +584,8 @@ def simulate(
         acct[C_EXPOSURE_EQ] = value
         acct[C_PEAK] = max(acct[C_PEAK], value)
         flatten = -1
-        drawdown_hit = params[P_MAX_DRAWDOWN] > 0.0 and value <= acct[C_PEAK] * (1.0 - params[P_MAX_DRAWDOWN])
-        daily_hit = params[P_DAILY_LOSS] > 0.0 and value <= acct[C_DAY_START] * (1.0 - params[P_DAILY_LOSS])
+        drawdown_hit = max_drawdown > 0.0 and value <= acct[C_PEAK] * (1.0 - max_drawdown)
+        daily_hit = daily_loss > 0.0 and value <= acct[C_DAY_START] * (1.0 - daily_loss)
         if drawdown_hit and acct[C_HALTED] == 0.0:
             acct[C_HALTED] = 1.0
             flatten = R_KILL_SWITCH
@@ -613,22 +603,22 @@ def simulate(
                 continue
             qty = sym[j, Y_QTY]
             if qty != 0.0:
-                if params[P_TIME_BARS] > 0.0 and i - sym[j, Y_ENTRY_BAR] >= params[P_TIME_BARS]:
+                if time_bars > 0.0 and i - sym[j, Y_ENTRY_BAR] >= time_bars:
                     _exit(params, sym, acct, fills, j, i, c, R_TIME)
                 if signals[S_EXIT_LONG if qty > 0.0 else S_EXIT_SHORT, i, j]:
                     _exit(params, sym, acct, fills, j, i, c, R_SIGNAL)
             if blocked or sym[j, Y_ENTRY_PENDING] > 0.0:
                 continue
             direction = 0.0
-            if params[P_ALLOW_LONG] > 0.0 and signals[S_ENTRY_LONG, i, j] and not signals[S_EXIT_LONG, i, j]:
+            if allow_long and signals[S_ENTRY_LONG, i, j] and not signals[S_EXIT_LONG, i, j]:
                 direction = 1.0
-            elif params[P_ALLOW_SHORT] > 0.0 and signals[S_ENTRY_SHORT, i, j] and not signals[S_EXIT_SHORT, i, j]:
+            elif allow_short and signals[S_ENTRY_SHORT, i, j] and not signals[S_EXIT_SHORT, i, j]:
                 direction = -1.0
             if direction == 0.0 or direction * sym[j, Y_QTY] > 0.0:
                 continue
             if sym[j, Y_QTY] != 0.0:
                 _exit(params, sym, acct, fills, j, i, c, R_REVERSE)
-            elif params[P_MAX_POSITIONS] > 0.0 and open_positions >= params[P_MAX_POSITIONS]:
+            elif max_positions > 0.0 and open_positions >= max_positions:
                 continue
             open_positions += 1
             _place_entry(params, aux, sym, orders, acct, fills, weights, j, i, direction, c)

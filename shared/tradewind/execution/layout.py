@@ -62,7 +62,10 @@ Y_STOP_DIST = 9  # stop distance fixed at the first fill (modes 1 and 2)
 Y_TRAIL_DIST = 10
 Y_ENTRY_PENDING = 11  # 1 while the ladder has working orders
 Y_ENTRY_DIR = 12
-N_SYM = 13
+Y_STOP_LEVEL = 13  # protective levels cached while they cannot move (fixed stop, no trailing / breakeven)
+Y_TARGET_LEVEL = 14
+Y_LEVELS_OK = 15  # 1 while the cached levels are valid (a fill invalidates them)
+N_SYM = 16
 
 # working entry orders (symbols, ladder, N_ORD).
 O_ACTIVE = 0

@@ -12,19 +12,32 @@ from __future__ import annotations
 
 import numpy as np
 
+from tradewind.execution.jit import njit
 from tradewind.strategy.conditions import RELATIVE_TOLERANCE
 
 _UNKNOWN = 2.0
 
 
+@njit(cache=True, nogil=True)
+def _sides(a: np.ndarray, b: np.ndarray, tolerance: float, out: np.ndarray) -> None:
+    for i in range(out.size):
+        x = a[i if a.size > 1 else 0]
+        y = b[i if b.size > 1 else 0]
+        if np.isnan(x) or np.isnan(y):
+            out[i] = np.nan
+        elif abs(x - y) <= tolerance * max(abs(x), abs(y), 1.0):
+            out[i] = 0.0
+        else:
+            out[i] = 1.0 if x > y else -1.0
+
+
 def sides(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """+1 where a > b, -1 where a < b, 0 on a tie, NaN where either is undefined."""
-    diff = a - b
-    with np.errstate(invalid="ignore"):
-        tie = np.abs(diff) <= RELATIVE_TOLERANCE * np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
-    side: np.ndarray = np.sign(diff)
-    side[tie] = 0.0
-    return side
+    """+1 where a > b, -1 where a < b, 0 on a tie, NaN where either is undefined (0-d operands broadcast)."""
+    left = np.ascontiguousarray(a, dtype=np.float64).reshape(-1)
+    right = np.ascontiguousarray(b, dtype=np.float64).reshape(-1)
+    out = np.empty(max(left.size, right.size))
+    _sides(left, right, RELATIVE_TOLERANCE, out)
+    return out
 
 
 def compare(op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
