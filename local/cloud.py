@@ -28,8 +28,9 @@ from local import environment, lambda_patch, provision, snapshot
 from local.cognito import CredentialsLost, DemoCredentials, ensure_demo_users, ensure_pool
 from local.gateway.rest import rest_app
 from local.gateway.routes import api_routes
-from local.gateway.websocket import WebSocketGateway, websocket_stage
-from local.kinesis import Checkpoints, ShardPoller, mappings_from
+from local.gateway.websocket import WebSocketGateway
+from local.gateway.websocket_routes import websocket_api
+from local.kinesis import Checkpoints, KinesisMapping, ShardPoller, mappings_from
 from local.options import LocalOptions
 from local.runtime import FunctionRuntime
 from local.seed import SeedContext, run_seeders
@@ -117,13 +118,18 @@ class LocalCloud:
         body = local_template(options.template_cache_path)
         try:
             template = Template(body, base, queue_endpoint=options.moto_endpoint)
-            ws_stage = websocket_stage(template)
+            ws_api = websocket_api(template)
+            ws_stage = ws_api.stage
             environment.apply(environment.cloud_environment(options, base, ws_stage))
             settings = environment.apply(environment.common_function_environment(template), keep_existing=True)
             self._running.moto = MotoServer(options.host, options.moto_port)
             self._running.moto.start()
             self._configure_moto()
             runtime = FunctionRuntime(settings.stage, settings.region, settings.account)
+            mappings = [m for m in mappings_from(template) if m.enabled]
+            # Every function the template wires must be one of FUNCTIONS: fail now, not on first use.
+            for function in [*ws_api.functions, *(m.function_name for m in mappings)]:
+                runtime.spec(function)
             lambda_patch.install(runtime)
             role_arn = self._provision(template, settings)
             pool = ensure_pool(self._client("cognito-idp"), template)
@@ -133,7 +139,7 @@ class LocalCloud:
                 else DemoCredentials.load(options.credentials_path)
             )
             users, totp_secret = ensure_demo_users(self._client("cognito-idp"), pool, previous)
-        except (TemplateError, CredentialsLost) as exc:
+        except (TemplateError, CredentialsLost, LookupError) as exc:
             raise CliError(str(exc)) from exc
         settings = environment.apply(environment.identity_environment(options, pool.user_pool_id, pool.client_id))
         self.credentials = DemoCredentials(
@@ -152,7 +158,7 @@ class LocalCloud:
         for logical, reason in runtime.preload().items():
             logger.warning("function %s cannot be loaded, its invocations will fail: %s", logical, reason)
         verifier = TokenVerifier(settings.jwks, settings.issuer, settings.user_pool_client_id)
-        websocket = WebSocketGateway(runtime, settings.region, settings.account, ws_stage)
+        websocket = WebSocketGateway(runtime, ws_api, settings.region, settings.account)
         for app, sock, name in (
             (rest_app(runtime, verifier, api_routes(template), settings.account), gateway_socket, "gateway"),
             (websocket.app(), ws_socket, "websocket"),
@@ -160,7 +166,7 @@ class LocalCloud:
             server = AsgiServer(app, sock, name)
             server.start()
             self._running.servers.append(server)
-        self._start_pollers(template, runtime, checkpoints, settings, role_arn)
+        self._start_pollers(mappings, runtime, checkpoints, settings, role_arn)
         self._running.snapshotter = snapshot.Snapshotter(
             options.snapshot_path, options.snapshot_interval_s, checkpoints.copy
         )
@@ -181,12 +187,15 @@ class LocalCloud:
         return role_arn
 
     def _start_pollers(
-        self, template: Template, runtime: FunctionRuntime, checkpoints: Checkpoints, settings: Settings, role_arn: str
+        self,
+        mappings: list[KinesisMapping],
+        runtime: FunctionRuntime,
+        checkpoints: Checkpoints,
+        settings: Settings,
+        role_arn: str,
     ) -> None:
         kinesis, sqs = self._client("kinesis"), self._client("sqs")
-        for mapping in mappings_from(template):
-            if not mapping.enabled:
-                continue
+        for mapping in mappings:
             shards = kinesis.list_shards(StreamName=mapping.stream_name)["Shards"]
             for shard in shards:
                 poller = ShardPoller(

@@ -9,9 +9,11 @@ that runs locally is the code that runs on AWS.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,21 +34,11 @@ from local.gateway.events import (
     websocket_disconnect_event,
     websocket_message_event,
 )
+from local.gateway.websocket_routes import WebSocketApi
 from local.runtime import FunctionError, FunctionRuntime
-from local.template import Template, TemplateError
-from tradewind.resources import FUNCTIONS
 
 logger = logging.getLogger("tradewind.local")
 API_ID = "localws"
-
-
-def websocket_stage(template: Template) -> str:
-    """The WebSocket API's stage name: part of its URL and of the management endpoint."""
-    for stage in template.of_type("AWS::ApiGatewayV2::Stage"):
-        api = template.get(stage.properties["ApiId"]["Ref"])
-        if api.properties.get("ProtocolType") == "WEBSOCKET":
-            return str(stage.properties["StageName"])
-    raise TemplateError("the template has no WebSocket API stage")
 
 
 @dataclass
@@ -92,10 +84,10 @@ def _iso(epoch: float) -> str:
 
 
 class WebSocketGateway:
-    def __init__(self, runtime: FunctionRuntime, region: str, account: str, stage: str) -> None:
+    def __init__(self, runtime: FunctionRuntime, api: WebSocketApi, region: str, account: str) -> None:
         self._runtime = runtime
-        self._stage = stage
-        self._method_arn = f"arn:aws:execute-api:{region}:{account}:{API_ID}/{stage}/$connect"
+        self._api = api
+        self._method_arn = f"arn:aws:execute-api:{region}:{account}:{API_ID}/{api.stage}/$connect"
         self._connections: dict[str, _Connection] = {}
 
     def app(self) -> Starlette:
@@ -109,12 +101,14 @@ class WebSocketGateway:
             ]
         )
 
-    async def _call(self, logical: str, event: dict[str, Any]) -> Any:
+    async def _call(self, function_arn: str, event: dict[str, Any]) -> Any:
         # In a worker thread: a handler may push back through `manage`, on this event loop.
-        return await run_in_threadpool(self._runtime.invoke, FUNCTIONS[logical], event)
+        return await run_in_threadpool(self._runtime.invoke, self._runtime.spec(function_arn), event)
 
     async def _authorize(self, connection: _Connection) -> bool:
         socket = connection.socket
+        if self._api.authorizer is None:
+            return True
         event = websocket_authorizer_event(
             method_arn=self._method_arn,
             headers=socket.headers.items(),
@@ -122,7 +116,7 @@ class WebSocketGateway:
             request_context=connection.context("$connect", "CONNECT"),
         )
         try:
-            policy = await self._call("ws-authorizer", event)
+            policy = await self._call(self._api.authorizer, event)
         except FunctionError as error:
             # API Gateway answers 401 when the authorizer raises exactly "Unauthorized".
             message = str(error.payload["errorMessage"])
@@ -138,6 +132,8 @@ class WebSocketGateway:
 
     async def _connect(self, connection: _Connection) -> bool:
         socket = connection.socket
+        if "$connect" not in self._api.routes:
+            return True
         event = websocket_connect_event(
             connection.context("$connect", "CONNECT"),
             socket.headers.items(),
@@ -145,7 +141,7 @@ class WebSocketGateway:
             connection.authorizer,
         )
         try:
-            answer = await self._call("ws-connect", event)
+            answer = await self._call(self._api.routes["$connect"], event)
         except FunctionError:
             answer = {"statusCode": 500}
         status = int(answer.get("statusCode", 200)) if isinstance(answer, dict) else 200
@@ -156,13 +152,20 @@ class WebSocketGateway:
 
     async def _message(self, connection: _Connection, message: Mapping[str, Any]) -> None:
         connection.last_active_at = time.time()
+        text = message.get("text")
+        route_key = self._api.select(text)
+        if route_key is None:
+            # What API Gateway sends back when no route matches and there is no $default.
+            reply = {"message": "Forbidden", "connectionId": connection.connection_id, "requestId": uuid.uuid4().hex}
+            await connection.socket.send_text(json.dumps(reply))
+            return
         event = websocket_message_event(
-            connection.context("$default", "MESSAGE"), message.get("text"), message.get("bytes"), connection.authorizer
+            connection.context(route_key, "MESSAGE"), text, message.get("bytes"), connection.authorizer
         )
         try:
-            await self._call("ws-default", event)
+            await self._call(self._api.routes[route_key], event)
         except FunctionError:
-            logger.warning("ws-default failed for %s", connection.connection_id)
+            logger.warning("route %s failed for %s", route_key, connection.connection_id)
 
     async def _disconnect(self, connection: _Connection, code: int) -> None:
         event = websocket_disconnect_event(
@@ -171,13 +174,15 @@ class WebSocketGateway:
             code,
             connection.authorizer,
         )
+        if "$disconnect" not in self._api.routes:
+            return
         try:
-            await self._call("ws-disconnect", event)
+            await self._call(self._api.routes["$disconnect"], event)
         except FunctionError:
-            logger.warning("ws-disconnect failed for %s", connection.connection_id)
+            logger.warning("$disconnect failed for %s", connection.connection_id)
 
     async def serve(self, socket: WebSocket) -> None:
-        connection = _Connection(socket, self._stage)
+        connection = _Connection(socket, self._api.stage)
         if not await self._authorize(connection) or not await self._connect(connection):
             return
         await socket.accept()

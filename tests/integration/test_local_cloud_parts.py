@@ -32,6 +32,7 @@ from local.gateway.events import (
     websocket_message_event,
 )
 from local.gateway.routes import ApiRoute, find_route
+from local.gateway.websocket_routes import WebSocketApi, websocket_api
 from local.kinesis import kinesis_event
 from local.template import Template, TemplateError
 from tradewind.auth.principal import Principal
@@ -312,3 +313,85 @@ def test_the_template_cache_key_follows_the_synth_inputs(tmp_path: Path) -> None
     assert synthesis.fingerprint(tmp_path) == first
     (tmp_path / "infra" / "stacks.py").write_text("A = 2\n")
     assert synthesis.fingerprint(tmp_path) != first
+
+
+def _lambda_uri(function: str) -> dict[str, Any]:
+    arn = {"Fn::GetAtt": [function, "Arn"]}
+    return {"Fn::Join": ["", ["arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/", arn, "/invocations"]]}
+
+
+def _route(key: str, integration: str, **extra: Any) -> dict[str, Any]:
+    target = {"Fn::Join": ["", ["integrations/", {"Ref": integration}]]}
+    return {
+        "Type": "AWS::ApiGatewayV2::Route",
+        "Properties": {"ApiId": {"Ref": "Ws"}, "RouteKey": key, "Target": target, **extra},
+    }
+
+
+WEBSOCKET_TEMPLATE: dict[str, Any] = {
+    "Resources": {
+        "Ws": {
+            "Type": "AWS::ApiGatewayV2::Api",
+            "Properties": {"ProtocolType": "WEBSOCKET", "RouteSelectionExpression": "$request.body.action"},
+        },
+        "Stage": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "Ws"}, "StageName": "v1"}},
+        "Auth": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "tradewind-local-ws-authorizer"}},
+        "Default": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "tradewind-local-ws-default"}},
+        "Connect": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "tradewind-local-ws-connect"}},
+        "Authorizer": {
+            "Type": "AWS::ApiGatewayV2::Authorizer",
+            "Properties": {"ApiId": {"Ref": "Ws"}, "AuthorizerType": "REQUEST", "AuthorizerUri": _lambda_uri("Auth")},
+        },
+        "OnDefault": {
+            "Type": "AWS::ApiGatewayV2::Integration",
+            "Properties": {"ApiId": {"Ref": "Ws"}, "IntegrationUri": _lambda_uri("Default")},
+        },
+        "OnConnect": {
+            "Type": "AWS::ApiGatewayV2::Integration",
+            "Properties": {"ApiId": {"Ref": "Ws"}, "IntegrationUri": _lambda_uri("Connect")},
+        },
+        "DefaultRoute": _route("$default", "OnDefault"),
+        "SubscribeRoute": _route("subscribe", "OnDefault"),
+        "ConnectRoute": _route("$connect", "OnConnect", AuthorizerId={"Ref": "Authorizer"}),
+    }
+}
+
+
+def test_the_websocket_api_is_read_from_the_template() -> None:
+    api = websocket_api(Template(WEBSOCKET_TEMPLATE, SETTINGS, queue_endpoint="http://127.0.0.1:4566"))
+    prefix = "arn:aws:lambda:us-east-1:000000000000:function:tradewind-local-"
+    assert api.stage == "v1"
+    assert api.routes == {
+        "$default": f"{prefix}ws-default",
+        "subscribe": f"{prefix}ws-default",
+        "$connect": f"{prefix}ws-connect",
+    }
+    assert api.authorizer == f"{prefix}ws-authorizer"
+
+
+@pytest.mark.parametrize(
+    ("body", "route"),
+    [
+        ('{"action": "subscribe", "topics": ["bars"]}', "subscribe"),
+        ('{"action": "ping"}', "$default"),
+        ('{"action": 1}', "$default"),
+        ("[1, 2]", "$default"),
+        ("not json", "$default"),
+        (None, "$default"),
+    ],
+)
+def test_messages_are_routed_by_the_selection_expression(body: str | None, route: str) -> None:
+    api = WebSocketApi(
+        stage="v1",
+        selection_expression="$request.body.action",
+        routes={"$default": "d", "subscribe": "s"},
+        authorizer=None,
+    )
+    assert api.select(body) == route
+
+
+def test_without_a_default_route_an_unknown_action_has_no_route() -> None:
+    api = WebSocketApi(
+        stage="v1", selection_expression="$request.body.action", routes={"subscribe": "s"}, authorizer=None
+    )
+    assert api.select('{"action": "ping"}') is None
