@@ -39,7 +39,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 synth: $(STAMP) node_modules/.installed
-	PATH="$(CURDIR)/$(BIN):$$PATH" npx cdk synth --all -c env=$${ENV:-dev}
+	PATH="$(CURDIR)/$(BIN):$$PATH" npx cdk synth -c env=$${ENV:-dev}
 
 deploy: $(STAMP) node_modules/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" npx cdk deploy --all -c env=$${ENV:-dev}
