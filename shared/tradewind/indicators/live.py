@@ -93,7 +93,7 @@ class _TalibLive:
 
     def update(self, row: Mapping[str, float], window: BarWindow) -> tuple[float, ...]:
         if self.strategy is Restore.VWAP_SEED:
-            self.cum_volume += row[self.columns[3]]
+            self.cum_volume += row[self.columns[3]]  # VWAP's inputs: high, low, close, volume
         if self.handle is None:
             values = self._warm_up(window)
         else:
@@ -109,8 +109,9 @@ class _TalibLive:
         try:
             self.handle = self.factory(*arrays, **self.params)
         except talib.InsufficientHistory:
-            named = catalog.compute(self.spec.name, dict(zip(self.columns, arrays, strict=True)), self.params)
-            return tuple(float(named[o][-1]) for o in self.spec.output_names)
+            routed = {i.name: c for i, c in zip(self.spec.inputs, self.columns, strict=True)}
+            named = catalog.compute(self.spec.name, dict(zip(self.columns, arrays, strict=True)), self.params, routed)
+            return tuple(float(named[o][-1]) for o in self.output_names)
         return _as_tuple(self.handle.value)
 
     def _adjust(self, values: tuple[float, ...]) -> tuple[float, ...]:
@@ -268,7 +269,10 @@ class LiveEngine:
                 item.bind(engine.window, carry.extra)
                 item.last = tuple(carry.last)
             else:
-                item.resume(carry, engine.window)
+                try:
+                    item.resume(carry, engine.window)
+                except talib.InsufficientHistory:
+                    raise IndicatorError("snapshot does not hold the bars its indicators need") from None
         return engine
 
 

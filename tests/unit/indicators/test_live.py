@@ -1,3 +1,4 @@
+import json
 import math
 from datetime import UTC, datetime
 
@@ -125,6 +126,37 @@ def test_bars_from_the_aggregator_feed_the_engine() -> None:
     out = engine.update(bar_row(second))
     assert out["SMA(timeperiod=2)"]["real"] == 12.0
     assert out["VWAP_SESSION()"]["vwap"] == pytest.approx((13 + 9 + 13) / 3)  # a new UTC day: the session reset
+
+
+def test_rerouted_inputs_warm_up_stream_and_restore() -> None:
+    data = gbm_bars(300, seed=3)
+    request = IndicatorRequest(name="RSI", params={"timeperiod": 9}, sources={"price": "open"}, label="rsi-open")
+    engine = LiveEngine([request])
+    expected = talib.RSI(data["open"], 9)
+    got = []
+    for i, row in rows(data, engine.columns):
+        if i == 150:
+            engine = LiveEngine.restore(engine.snapshot())
+        got.append(engine.update(row)["rsi-open"]["real"])
+    np.testing.assert_allclose(got, expected, rtol=0, atol=TOLERANCE)
+    assert engine.columns == ["open", "time"]
+
+
+def test_a_snapshot_without_the_bars_its_handles_need_is_refused() -> None:
+    engine = LiveEngine([IndicatorRequest(name="SMA", params={"timeperiod": 5})])
+    for _, row in rows(gbm_bars(10, seed=1), engine.columns):
+        engine.update(row)
+    blob = engine.snapshot()
+    length = int.from_bytes(blob[4:8], "little")
+    header = json.loads(blob[8 : 8 + length])
+    header["rows"] = 2
+    forged = json.dumps(header).encode()
+    window = blob[8 + length :]
+    columns = len(engine.columns)
+    rows_kept = len(window) // (8 * columns)
+    short = b"".join(window[c * rows_kept * 8 : c * rows_kept * 8 + 16] for c in range(columns))
+    with pytest.raises(IndicatorError, match="does not hold the bars"):
+        LiveEngine.restore(blob[:4] + len(forged).to_bytes(4, "little") + forged + short)
 
 
 def test_the_engine_refuses_what_it_could_not_persist_or_compute() -> None:
