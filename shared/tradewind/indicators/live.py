@@ -19,6 +19,7 @@ import logging
 import math
 import struct
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
@@ -38,6 +39,7 @@ MAX_SNAPSHOT_BYTES = 380_000  # below DynamoDB's 400 KB item limit, leaving room
 _MAGIC = b"TWLE"
 _HEADER = struct.Struct("<4sI")
 _RESYNC_TOLERANCE = 1e-9
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class IndicatorRequest(BaseModel):
@@ -187,11 +189,10 @@ class LiveEngine:
     def __init__(self, requests: Sequence[IndicatorRequest]) -> None:
         if not requests:
             raise IndicatorError("a live engine needs at least one indicator")
-        keys = [r.key for r in requests]
-        if len(set(keys)) != len(keys):
-            raise IndicatorError("two indicators have the same label; give them distinct labels")
         self.requests = list(requests)
         self._keys = [r.key for r in self.requests]
+        if len(set(self._keys)) != len(self._keys):
+            raise IndicatorError("two indicators have the same label; give them distinct labels")
         self._requests_json = json.dumps([r.model_dump(exclude_defaults=True) for r in self.requests])
         self._items: list[_TalibLive | _ExtraLive] = []
         columns: set[str] = {TIME}
@@ -278,9 +279,8 @@ class LiveEngine:
 
 def bar_row(bar: Bar) -> dict[str, float]:
     """A closed `Bar` as the row `LiveEngine.update` takes (`time` in UTC nanoseconds)."""
-    nanoseconds = int(bar.time.timestamp()) * 1_000_000_000 + bar.time.microsecond * 1_000
     return {
-        "time": nanoseconds,
+        "time": (bar.time - _EPOCH) // timedelta(microseconds=1) * 1_000,
         "open": bar.open,
         "high": bar.high,
         "low": bar.low,
