@@ -102,16 +102,26 @@ def _progress(enabled: bool) -> Callable[[int, int], None]:
     return show if enabled and sys.stderr.isatty() else (lambda done, total: None)
 
 
-def _inputs(args: argparse.Namespace) -> tuple[Strategy, dict[str, pd.DataFrame], BacktestOptions]:
+def _inputs(
+    args: argparse.Namespace, progress: Callable[[int, int], None] = lambda done, total: None
+) -> tuple[Strategy, dict[str, pd.DataFrame], BacktestOptions]:
     try:
         strategy = load_strategy(args.strategy)
     except StrategyInvalid as exc:
         lines = [f"{args.strategy}: {len(exc.issues)} problem(s)", *(f"  {issue}" for issue in exc.issues)]
         raise CliError("\n".join(lines)) from None
     timeframe = Timeframe(args.timeframe) if args.timeframe else strategy.universe.timeframe
+    if timeframe is not strategy.universe.timeframe:
+        document = strategy.model_dump(by_alias=True)
+        document["universe"]["timeframe"] = timeframe
+        try:
+            strategy = Strategy.model_validate(document)
+        except ValidationError as exc:
+            raise CliError(f"--timeframe {timeframe}: {exc.errors()[0]['msg']}") from None
     store = local_market_store(args.store or get_settings().data_dir)
     data: dict[str, pd.DataFrame] = {}
-    for item in args.data:
+    for loaded, item in enumerate(args.data):
+        progress(loaded, len(args.data) + 1)
         symbol, sep, source = item.partition("=")
         if not sep:
             symbol, source = symbol_of(item), item
@@ -128,11 +138,14 @@ def _inputs(args: argparse.Namespace) -> tuple[Strategy, dict[str, pd.DataFrame]
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    strategy, data, options = _inputs(args)
+    progress = _progress(not args.json)
+    strategy, data, options = _inputs(args, progress)
+    progress(len(args.data), len(args.data) + 1)
     try:
         report = backtest(strategy, data, options)
     except BacktestError as exc:
         raise CliError(str(exc)) from None
+    progress(len(args.data) + 1, len(args.data) + 1)
     _write_outputs(report, args)
     if args.json:
         print(report.to_json())

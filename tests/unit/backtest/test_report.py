@@ -159,3 +159,30 @@ def test_cli_bad_data_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert err.startswith("tradewind: error: --data") and err.count("\n") == 1
     assert main(["backtest", str(EXAMPLES / "sma_cross.json"), "--data", "NOPE", "--store", str(tmp_path)]) == 2
     assert "no stored series NOPE/1d" in capsys.readouterr().err
+
+
+def test_cli_timeframe_rebases_the_strategy(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    ladder = EXAMPLES / "stoch_engulfing_ladder.json"
+    assert main(["backtest", str(ladder), "--data", str(NVDA_CSV), "--timeframe", "1w"]) == 2
+    assert "higher timeframe 1w is not above 1w" in capsys.readouterr().err
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from tradewind.cli import backtest as cli_backtest
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr("sys.stderr", screen)
+    bar = cli_backtest._progress(True)
+    bar(1, 4)
+    bar(4, 4)
+    assert screen.getvalue() == "\r[#######.......................] 1/4\r[##############################] 4/4\n"
+    quiet = Terminal()
+    monkeypatch.setattr("sys.stderr", quiet)
+    cli_backtest._progress(False)(1, 4)
+    assert quiet.getvalue() == ""
