@@ -44,6 +44,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "ask": ("ask", "offer"),
 }
 _MAX_REPORTED = 50
+BAR_PRICES = ("open", "high", "low", "close")
 
 
 class ImportOptions(BaseModel):
@@ -174,7 +175,7 @@ def back_adjust(frame: pd.DataFrame) -> pd.DataFrame:
         raise MarketDataError("--adjust needs an 'Adj Close' column")
     factor = frame[ADJ_CLOSE].to_numpy() / frame["close"].to_numpy()
     adjusted = frame.copy()
-    for column in ("open", "high", "low", "close"):
+    for column in BAR_PRICES:
         adjusted[column] = frame[column].to_numpy() * factor
     return adjusted
 
@@ -187,11 +188,14 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
         # Parquet has no lines; row n (1-based) is reported as "line n".
         return table, np.arange(1, len(table) + 1)
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        # Blank lines are kept while reading, so that every row keeps its true line number.
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         reason = " ".join(str(exc).split())
         raise MarketDataError(f"{path.name} is not a readable CSV file: {reason}") from exc
-    return table, np.arange(2, len(table) + 2)
+    lines = np.arange(2, len(table) + 2)
+    blank = (table == "").all(axis=1).to_numpy()
+    return table.loc[~blank].reset_index(drop=True), lines[~blank]
 
 
 def _normalise(name: str) -> str:
@@ -260,7 +264,8 @@ def _positive(rows: _Rows, columns: tuple[str, ...], repair: bool) -> None:
 
 
 def _check_bars(rows: _Rows, options: ImportOptions) -> None:
-    _positive(rows, ("open", "high", "low", "close"), options.repair)
+    prices = ("open", "high", "low", "close", ADJ_CLOSE) if ADJ_CLOSE in rows.frame.columns else BAR_PRICES
+    _positive(rows, prices, options.repair)
     rows.drop(rows.frame["volume"].to_numpy() < 0, "negative volume", options.repair)
     f = rows.frame
     o, h, lo, c = (f[k].to_numpy() for k in ("open", "high", "low", "close"))

@@ -94,6 +94,23 @@ def test_bad_rows_are_rejected_with_line_numbers(write_csv) -> None:
     assert all(i.action is None for i in caught.value.report.issues)
 
 
+def test_blank_lines_do_not_shift_line_numbers(write_csv) -> None:
+    text = "Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,0.5,1,1\n\n\n2020-01-03,1,0.5,0.4,1,1\n"
+    with pytest.raises(ImportRejected) as caught:
+        import_file(write_csv(text), DAILY)
+    assert [i.line for i in caught.value.report.issues] == [5]
+    assert caught.value.report.rows_read == 2
+
+
+def test_a_non_positive_adj_close_is_a_bad_row(write_csv) -> None:
+    text = "Date,Open,High,Low,Close,Adj Close,Volume\n2020-01-02,1,2,0.5,1,0,1\n2020-01-03,1,2,0.5,1,0.9,1"
+    with pytest.raises(ImportRejected) as caught:
+        import_file(write_csv(text), ImportOptions(timeframe=Timeframe.D1, adjust=True))
+    assert [(i.line, i.problem) for i in caught.value.report.issues] == [
+        (2, "open/high/low/close/adj_close must be positive")
+    ]
+
+
 def test_duplicate_timestamps_are_reported(write_csv) -> None:
     text = """
 Date,Open,High,Low,Close,Volume
