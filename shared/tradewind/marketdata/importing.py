@@ -264,8 +264,8 @@ def _positive(rows: _Rows, columns: tuple[str, ...], repair: bool) -> None:
 
 
 def _check_bars(rows: _Rows, options: ImportOptions) -> None:
-    prices = ("open", "high", "low", "close", ADJ_CLOSE) if ADJ_CLOSE in rows.frame.columns else BAR_PRICES
-    _positive(rows, prices, options.repair)
+    positive = (*BAR_PRICES, ADJ_CLOSE) if ADJ_CLOSE in rows.frame.columns else BAR_PRICES
+    _positive(rows, positive, options.repair)
     rows.drop(rows.frame["volume"].to_numpy() < 0, "negative volume", options.repair)
     f = rows.frame
     o, h, lo, c = (f[k].to_numpy() for k in ("open", "high", "low", "close"))
