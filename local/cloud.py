@@ -127,8 +127,9 @@ class LocalCloud:
             self._configure_moto()
             runtime = FunctionRuntime(settings.stage, settings.region, settings.account)
             mappings = [m for m in mappings_from(template) if m.enabled]
+            routes = api_routes(template)
             # Every function the template wires must be one of FUNCTIONS: fail now, not on first use.
-            for function in [*ws_api.functions, *(m.function_name for m in mappings)]:
+            for function in [*ws_api.functions, *(m.function_name for m in mappings), *(r.function for r in routes)]:
                 runtime.spec(function)
             lambda_patch.install(runtime)
             role_arn = self._provision(template, settings)
@@ -160,7 +161,7 @@ class LocalCloud:
         verifier = TokenVerifier(settings.jwks, settings.issuer, settings.user_pool_client_id)
         websocket = WebSocketGateway(runtime, ws_api, settings.region, settings.account)
         for app, sock, name in (
-            (rest_app(runtime, verifier, api_routes(template), settings.account), gateway_socket, "gateway"),
+            (rest_app(runtime, verifier, routes, settings.account), gateway_socket, "gateway"),
             (websocket.app(), ws_socket, "websocket"),
         ):
             server = AsgiServer(app, sock, name)

@@ -10,6 +10,7 @@ naming the intrinsic rather than a silently wrong value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,9 @@ _NAME_PROPERTY = {
     "AWS::StepFunctions::StateMachine": "StateMachineName",
     "AWS::Cognito::UserPool": "UserPoolName",
 }
+
+
+_FUNCTION_IN_URI = re.compile(r"/functions/(?P<arn>arn:[^/]+)/invocations$")
 
 
 class TemplateError(Exception):
@@ -140,3 +144,12 @@ class Template:
         if resource.type not in arns:
             raise TemplateError(f"the local cloud cannot build the ARN of {resource.logical_id} ({resource.type})")
         return arns[resource.type]
+
+
+def integration_function(template: Template, uri: Any) -> str:
+    """The function ARN of an API Gateway Lambda integration URI (`.../functions/<arn>/invocations`)."""
+    resolved = str(template.resolve(uri))
+    match = _FUNCTION_IN_URI.search(resolved)
+    if match is None:
+        raise TemplateError(f"not a Lambda integration: {resolved}")
+    return match["arn"]

@@ -26,7 +26,7 @@ from local.gateway.routes import ApiRoute, find_route
 from local.runtime import FunctionError, FunctionRuntime
 from tradewind.api.problems import PROBLEM_CONTENT_TYPE, ProblemError, Unauthorized
 from tradewind.auth.tokens import InvalidTokenError, TokenVerifier, bearer_token
-from tradewind.resources import API_STAGE, FUNCTIONS, PUBLIC_API_ROUTES
+from tradewind.resources import API_STAGE, PUBLIC_API_ROUTES
 
 logger = logging.getLogger("tradewind.local")
 API_ID = "local"
@@ -57,7 +57,6 @@ def _to_response(result: Any) -> Response:
 
 
 def rest_app(runtime: FunctionRuntime, verifier: TokenVerifier, routes: list[ApiRoute], account: str) -> Starlette:
-    api = FUNCTIONS["api"]
     prefix = f"/{API_STAGE}"
 
     async def handle(request: Request) -> Response:
@@ -96,7 +95,7 @@ def rest_app(runtime: FunctionRuntime, verifier: TokenVerifier, routes: list[Api
             claims=claims,
         )
         try:
-            result = await run_in_threadpool(runtime.invoke, api, event)
+            result = await run_in_threadpool(runtime.invoke, runtime.spec(route.function), event)
         except FunctionError:
             return JSONResponse({"message": "Internal server error"}, status_code=502)
         return _to_response(result)

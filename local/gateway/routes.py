@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from local.template import Resource, Template
+from local.template import Resource, Template, integration_function
 
 
 @dataclass(frozen=True)
 class ApiRoute:
     method: str  # an HTTP method or ANY
     resource: str  # e.g. /health, /strategies/{id}, /{proxy+}
+    function: str  # ARN of the function behind the proxy integration
 
     @property
     def segments(self) -> tuple[str, ...]:
@@ -61,7 +62,11 @@ def api_routes(template: Template) -> list[ApiRoute]:
         return "/"  # Fn::GetAtt [RestApi, RootResourceId]
 
     routes = [
-        ApiRoute(str(method.properties["HttpMethod"]).upper(), path_of(method.properties["ResourceId"]))
+        ApiRoute(
+            str(method.properties["HttpMethod"]).upper(),
+            path_of(method.properties["ResourceId"]),
+            integration_function(template, method.properties["Integration"]["Uri"]),
+        )
         for method in template.of_type("AWS::ApiGateway::Method")
         if (method.properties.get("Integration") or {}).get("Type") == "AWS_PROXY"
     ]

@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from local.template import Resource, Template, TemplateError
+from local.template import Resource, Template, TemplateError, integration_function
 
-_FUNCTION_IN_URI = re.compile(r"/functions/(?P<arn>arn:[^/]+)/invocations$")
 _BODY_EXPRESSION = re.compile(r"^\$request\.body\.(?P<path>[\w.]+)$")
 DEFAULT_ROUTE = "$default"
 
@@ -49,14 +48,6 @@ class WebSocketApi:
         return DEFAULT_ROUTE if DEFAULT_ROUTE in self.routes else None
 
 
-def _function_arn(template: Template, uri: Any) -> str:
-    resolved = str(template.resolve(uri))
-    match = _FUNCTION_IN_URI.search(resolved)
-    if match is None:
-        raise TemplateError(f"not a Lambda integration: {resolved}")
-    return match["arn"]
-
-
 def _ref(value: Any) -> str:
     """The logical id in `{"Ref": id}` or in CDK's `integrations/<Ref>` join."""
     if isinstance(value, dict) and "Ref" in value:
@@ -85,10 +76,10 @@ def websocket_api(template: Template) -> WebSocketApi:
     for route in of_api("AWS::ApiGatewayV2::Route"):
         key = str(route.properties["RouteKey"])
         integration = template.get(_ref(route.properties["Target"]))
-        routes[key] = _function_arn(template, integration.properties["IntegrationUri"])
+        routes[key] = integration_function(template, integration.properties["IntegrationUri"])
         if key == "$connect" and route.properties.get("AuthorizerId"):
             authorizer_resource = template.get(_ref(route.properties["AuthorizerId"]))
-            authorizer = _function_arn(template, authorizer_resource.properties["AuthorizerUri"])
+            authorizer = integration_function(template, authorizer_resource.properties["AuthorizerUri"])
     return WebSocketApi(
         stage=str(stages[0].properties["StageName"]),
         selection_expression=str(api.properties.get("RouteSelectionExpression", "")),

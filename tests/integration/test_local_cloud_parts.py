@@ -190,8 +190,9 @@ def test_the_resolver_refuses_what_it_cannot_reproduce(value: Any, message: str)
         template.resolve(value)
 
 
+API = "arn:aws:lambda:us-east-1:000000000000:function:tradewind-local-api"
 ROUTES = sorted(
-    [ApiRoute("GET", "/health"), ApiRoute("ANY", "/{proxy+}"), ApiRoute("GET", "/strategies/{id}")],
+    [ApiRoute("GET", "/health", API), ApiRoute("ANY", "/{proxy+}", API), ApiRoute("GET", "/strategies/{id}", API)],
     key=lambda route: route.specificity,
     reverse=True,
 )
