@@ -37,7 +37,7 @@ class _OpenBar(BaseModel):
     low: float
     close: float
     volume: float
-    seen: list[tuple[str, ...]] = Field(default_factory=list)
+    seen: set[tuple[str, ...]] = Field(default_factory=set)
 
     def add(self, tick: Tick) -> None:
         if tick.time < self.first_time:
@@ -47,7 +47,7 @@ class _OpenBar(BaseModel):
         self.high = max(self.high, tick.price)
         self.low = min(self.low, tick.price)
         self.volume += tick.size
-        self.seen.append(tick.identity)
+        self.seen.add(tick.identity)
 
 
 class AggregatorState(BaseModel):
