@@ -21,9 +21,9 @@ _REAL_RANGE, _REAL_LIST, _INT_RANGE, _INT_LIST = 0, 1, 2, 3
 
 CANDLESTICK_CONVENTION = (
     "+100 bullish pattern, -100 bearish pattern, 0 no pattern; one-sided patterns only ever report their "
-    "own sign, and patterns without a direction (doji, spinning top, long/short line, ...) report +100 when "
-    "present; CDLENGULFING, CDLHARAMI and CDLHARAMICROSS report +/-80 for a weaker (non-strict) match, "
-    "CDLHIKKAKE and CDLHIKKAKEMOD +/-200 when the pattern is confirmed."
+    "own sign; doji-type patterns report +100 when present, candle-shape patterns (spinning top, high wave, "
+    "long/short line, marubozu) the sign of the candle's colour; CDLENGULFING, CDLHARAMI and CDLHARAMICROSS "
+    "report +/-80 for a weaker (non-strict) match, CDLHIKKAKE and CDLHIKKAKEMOD +/-200 when confirmed."
 )
 
 
