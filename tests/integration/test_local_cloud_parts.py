@@ -34,6 +34,7 @@ from local.gateway.events import (
 from local.gateway.routes import ApiRoute, find_route
 from local.gateway.websocket_routes import WebSocketApi, websocket_api
 from local.kinesis import kinesis_event
+from local.runtime import FunctionRuntime, LambdaContext
 from local.template import Template, TemplateError
 from tradewind.auth.principal import Principal
 from tradewind.settings import Settings
@@ -396,3 +397,29 @@ def test_without_a_default_route_an_unknown_action_has_no_route() -> None:
         stage="v1", selection_expression="$request.body.action", routes={"subscribe": "s"}, authorizer=None
     )
     assert api.select('{"action": "ping"}') is None
+
+
+@pytest.mark.parametrize(
+    "name_or_arn",
+    [
+        "tradewind-local-api",
+        "tradewind-local-api:$LATEST",
+        "arn:aws:lambda:us-east-1:000000000000:function:tradewind-local-api",
+        "arn:aws:lambda:us-east-1:000000000000:function:tradewind-local-api:live",
+        "000000000000:function:tradewind-local-api",
+    ],
+)
+def test_functions_are_found_by_name_or_arn(name_or_arn: str) -> None:
+    runtime = FunctionRuntime("local", "us-east-1", "000000000000")
+    assert runtime.spec(name_or_arn).logical == "api"
+
+
+def test_an_unknown_function_is_a_lookup_error() -> None:
+    with pytest.raises(LookupError, match="tradewind-dev-api"):
+        FunctionRuntime("local", "us-east-1", "000000000000").spec("tradewind-dev-api")
+
+
+def test_the_context_counts_down_from_the_function_timeout() -> None:
+    context = LambdaContext(function_name="f", invoked_function_arn="arn", memory_limit_in_mb=128, timeout_s=30)
+    assert 0 < context.get_remaining_time_in_millis() <= 30_000
+    assert context.log_group_name == "/aws/lambda/f"
