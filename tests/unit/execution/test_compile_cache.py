@@ -15,6 +15,7 @@ _PROBE = """
 import numpy as np
 from tradewind.execution import layout as L
 from tradewind.execution.account import Account, Market
+from tradewind.execution.kernel import simulate
 from tradewind.execution.program import Program
 {run}
 print(sum(simulate.stats.cache_hits.values()), sum(simulate.stats.cache_misses.values()))
