@@ -469,7 +469,9 @@ def test_a_crash_loses_at_most_the_last_snapshot_interval(local_cloud: LocalClou
     snapshot = local_cloud.state_dir / "snapshot.pickle"
     local_cloud.aws("s3").put_object(Bucket=bucket, Key="crash/check.txt", Body=b"saved")
     written = time.time()
-    _eventually(lambda: snapshot.stat().st_mtime > written + 0.1, what="the next periodic snapshot")
+    # Two periodic snapshots later, one of them certainly began after the write.
+    first = _eventually(lambda: (m := snapshot.stat().st_mtime) > written and m, what="a periodic snapshot")
+    _eventually(lambda: snapshot.stat().st_mtime > first, what="another periodic snapshot")
     assert local_cloud.process is not None
     local_cloud.process.kill()
     local_cloud.process.wait(timeout=30)
