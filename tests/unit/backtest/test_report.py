@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pandas as pd
 import pytest
 
 from tradewind.backtest.engine import BacktestOptions
-from tradewind.backtest.html import render_html
+from tradewind.backtest.html import _payload, render_html
 from tradewind.backtest.metrics import drawdown, probabilistic_sharpe
 from tradewind.backtest.montecarlo import resample_trades
 from tradewind.backtest.report import backtest
@@ -186,3 +188,38 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr("sys.stderr", quiet)
     cli_backtest._progress(False)(1, 4)
     assert quiet.getvalue() == ""
+
+
+_DOM_STUB = """
+const fs = require('fs');
+const html = fs.readFileSync(process.argv[2], 'utf8');
+const data = html.split("<script type='application/json' id='data'>")[1].split('</script>')[0];
+const script = html.split('<script>')[1].split('</script>')[0];
+let segments = 0;
+const context = () => new Proxy({}, {get: (t, k) => (k in t ? t[k] : (k === 'lineTo' ? () => segments++ : () => {})),
+                                     set: (t, k, v) => { t[k] = v; return true; }});
+const elements = {};
+global.devicePixelRatio = 1;
+global.window = {addEventListener: () => {}};
+global.document = {getElementById: id => id === 'data' ? {textContent: data} : (elements[id] ||= {
+  clientWidth: 800, clientHeight: 300, getContext: context, addEventListener: () => {}, remove: () => {},
+  getBoundingClientRect: () => ({left: 0, width: 800})})};
+eval(script);
+console.log(segments);
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_report_script_draws_every_chart(nvda: pd.DataFrame, tmp_path: Path) -> None:
+    report = backtest(load_strategy(EXAMPLES / "sma_cross.json"), {"NVDA": nvda}, BacktestOptions())
+    page = tmp_path / "report.html"
+    page.write_text(render_html(report))
+    stub = tmp_path / "stub.js"
+    stub.write_text(_DOM_STUB)
+    out = subprocess.run(["node", str(stub), str(page)], check=True, capture_output=True, text=True, timeout=60)
+    payload = _payload(report)
+    series = [*payload["price"], *payload["lower"], {"v": payload["equity"]}, {"v": payload["drawdown"]}]
+    # One segment per defined point but the first of each series, two that close the drawdown fill,
+    # and two per trade marker (a triangle).
+    expected = sum(sum(v is not None for v in s["v"]) - 1 for s in series) + 2 + 2 * len(payload["markers"])
+    assert int(out.stdout) == expected
