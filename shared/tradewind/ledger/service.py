@@ -92,9 +92,11 @@ class Ledger:
 
     def open_account(self, account: Account, audit: AuditRecord | None = None) -> Account:
         """Create an account, or return it unchanged if the same account already exists."""
-        if account.created_at is None:
-            account = account.model_copy(update={"created_at": self._clock()})
-        stored = self._repo.put_account(account, audit)
+        stored = self._repo.get_account(account.id)  # the common case, and a cheap read
+        if stored is None:
+            if account.created_at is None:
+                account = account.model_copy(update={"created_at": self._clock()})
+            stored = self._repo.put_account(account, audit)
         if not stored.same_attributes(account):
             raise AccountConflictError(f"account {account.id!r} already exists with other attributes")
         return stored

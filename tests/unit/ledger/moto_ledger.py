@@ -59,26 +59,3 @@ def moto_ledger() -> Iterator[tuple[Any, DynamoLedgerRepository, DynamoRecordSto
         client = SerializedClient(boto3.client("dynamodb", region_name="us-east-1"))
         create_tables(client)
         yield (client, *ports(client))
-
-
-def _scan(client: Any, expression: str, values: dict[str, Any]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "TableName": LEDGER_TABLE,
-        "FilterExpression": expression,
-        "ExpressionAttributeValues": values,
-    }
-    while True:
-        page = client.scan(**kwargs)
-        items += page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def scan_transfer_items(client: Any) -> list[dict[str, Any]]:
-    return _scan(client, "sk = :x", {":x": {"S": "XFER"}})
-
-
-def scan_balance_items(client: Any) -> list[dict[str, Any]]:
-    return _scan(client, "sk = :bal", {":bal": {"S": "BAL"}})
