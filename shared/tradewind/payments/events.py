@@ -1,9 +1,15 @@
 """The webhook entry point: verify, then route each PelicanPay event to its effect.
 
 The Lambda behind the public webhook URL calls `WebhookService.handle` with the
-raw body and the signature header; a `WebhookRejectedError` maps to 401 and a
-`DepositError`/`WithdrawalError` to 422 (the provider will retry; the event is
-logged for an operator), anything else to 500 so the provider retries later.
+raw body and the signature header and answers:
+
+- 200 when the event took effect (or had already: effects are idempotent);
+- 200 for a `WebhookReplayedError` (an identical delivery seen before: nothing
+  is processed, the rejection is logged, and the provider stops resending);
+- 401 for any other `WebhookRejectedError` (forged, stale, malformed);
+- 422 for `DepositError`/`WithdrawalError` (authentic but inconsistent with what
+  we asked for: logged for an operator);
+- 500 for anything else, so the provider retries later.
 """
 
 from __future__ import annotations

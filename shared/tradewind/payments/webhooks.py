@@ -49,6 +49,15 @@ class WebhookRejectedError(Exception):
     """The delivery is not authentic or not fresh; nothing was processed."""
 
 
+class WebhookReplayedError(WebhookRejectedError):
+    """This exact signed delivery was received before; it is not processed again.
+
+    An attacker's replay and a provider's byte-identical duplicate look the same:
+    either way the first delivery already took effect, so the endpoint acknowledges
+    it (2xx, so the provider stops resending) without processing it.
+    """
+
+
 def sign(secret: str, body: bytes, timestamp: int) -> str:
     """The header value for a body: used by the sandbox, and by tests to forge on purpose."""
     digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
@@ -81,7 +90,8 @@ class WebhookVerifier:
             f"WEBHOOK#{event.id}", f"SIG#{matched}", {"received_at": now.isoformat(), "type": event.type.value}
         )
         if not first_time:
-            self._reject("replayed delivery", event_id=event.id)
+            logger.warning("webhook rejected: replayed delivery", extra={"event_id": event.id})
+            raise WebhookReplayedError("replayed delivery")
         return event
 
     def _parse(self, header: str | None) -> tuple[int, list[str]]:

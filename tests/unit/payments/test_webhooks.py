@@ -12,7 +12,7 @@ from tests.unit.payments.conftest import SECRET, Deliver, cash
 from tradewind.ledger.clock import ManualClock
 from tradewind.ledger.memory import InMemoryRecordStore
 from tradewind.payments.deposits import DepositRequest
-from tradewind.payments.webhooks import WebhookRejectedError, WebhookVerifier, sign
+from tradewind.payments.webhooks import WebhookRejectedError, WebhookReplayedError, WebhookVerifier, sign
 from tradewind.payments.wiring import MoneyServices
 
 
@@ -63,7 +63,7 @@ def test_a_timestamp_outside_the_window_is_refused(
 def test_a_replayed_delivery_is_refused(money: MoneyServices, succeeded_topup: bytes, clock: ManualClock) -> None:
     header = now_header(succeeded_topup, clock)
     money.webhooks.handle(succeeded_topup, header)
-    with pytest.raises(WebhookRejectedError, match="replayed"):
+    with pytest.raises(WebhookReplayedError, match="replayed"):
         money.webhooks.handle(succeeded_topup, header)
     assert money.ledger.balance(cash("alice")).posted == 2_500
 
