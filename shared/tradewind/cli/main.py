@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tradewind.cli.data",
     "tradewind.cli.indicators",
     "tradewind.cli.backtest",
+    "tradewind.cli.money",
 )
 
 

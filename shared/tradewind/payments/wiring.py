@@ -11,9 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import AwareDatetime
+
 from tradewind.funds.service import FundService
 from tradewind.ledger import chart
 from tradewind.ledger.clock import utc_now
+from tradewind.ledger.models import Frozen
 from tradewind.ledger.ports import LedgerRepository
 from tradewind.ledger.records import RecordStore
 from tradewind.ledger.service import Ledger
@@ -21,9 +24,18 @@ from tradewind.payments.deposits import DepositService
 from tradewind.payments.events import WebhookService
 from tradewind.payments.provider import PaymentProvider
 from tradewind.payments.reconciliation import Reconciler
-from tradewind.payments.schedules import ScheduleService
+from tradewind.payments.schedules import RunResult, ScheduleService
 from tradewind.payments.webhooks import WebhookVerifier
 from tradewind.payments.withdrawals import WithdrawalPolicy, WithdrawalService
+
+
+class DueRun(Frozen):
+    """What one run of the periodic money job did."""
+
+    at: AwareDatetime
+    scheduled_payments: tuple[RunResult, ...]
+    expired_holds: tuple[str, ...]
+    recovered_withdrawals: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,19 @@ class MoneyServices:
     schedules: ScheduleService
     reconciler: Reconciler
     funds: FundService
+
+    def run_due(self, now: datetime) -> DueRun:
+        """The periodic job (EventBridge every few minutes on AWS, the scheduler thread locally).
+
+        Runs due scheduled payments, expires lapsed holds and finishes withdrawals a crash
+        or a lost webhook left open. Every part is idempotent: overlapping runs are safe.
+        """
+        return DueRun(
+            at=now,
+            scheduled_payments=tuple(self.schedules.run_due(now)),
+            expired_holds=tuple(r.pending_id or r.id for r in self.ledger.expire_due(now)),
+            recovered_withdrawals=tuple(w.id for w in self.withdrawals.recover(now)),
+        )
 
 
 def assemble(

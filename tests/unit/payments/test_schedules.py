@@ -12,6 +12,7 @@ from local.sandboxes.pelicanpay import PelicanPaySimulator
 from tests.unit.payments.conftest import cash
 from tradewind.ledger import chart
 from tradewind.ledger.clock import ManualClock
+from tradewind.ledger.models import HoldRequest
 from tradewind.payments.provider import PaymentKind
 from tradewind.payments.schedules import Frequency, ScheduleError, ScheduleRequest, ScheduleStatus, occurrence_at
 from tradewind.payments.wiring import MoneyServices
@@ -115,3 +116,26 @@ def test_monthly_occurrences_keep_the_day_or_the_month_end() -> None:
         "2026-03-31",
         "2026-04-30",
     ]
+
+
+def test_the_periodic_job_runs_payments_expires_holds_and_recovers_withdrawals(
+    money: MoneyServices, funded: Fund, clock: ManualClock
+) -> None:
+    funded("alice", 10_000)
+    money.ledger.open_account(chart.investor_cash_account("bob", "USD"))
+    money.schedules.create(monthly_transfer(clock, frequency=Frequency.ONCE))
+    money.ledger.hold(
+        HoldRequest(
+            id="card-auth",
+            debit_account=cash("alice"),
+            credit_account=chart.omnibus("USD"),
+            amount=700,
+            currency="USD",
+            expires_at=clock() + timedelta(minutes=30),
+        )
+    )
+    run = money.run_due(clock() + timedelta(hours=2))
+    assert [r.schedule_id for r in run.scheduled_payments] == ["rent"]
+    assert run.expired_holds == ("card-auth",)
+    assert money.run_due(clock() + timedelta(hours=3)).expired_holds == ()
+    assert money.ledger.balance(cash("alice")).available == 9_000
