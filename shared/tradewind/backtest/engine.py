@@ -21,9 +21,10 @@ from tradewind.execution.costs import BrokerProfile, Commission, broker_profile
 from tradewind.execution.policy import FillTiming
 from tradewind.execution.program import compile_policy
 from tradewind.indicators import catalog
-from tradewind.marketdata import frames
 from tradewind.strategy.model import Strategy
 from tradewind.strategy.signals import IndicatorCache, evaluate
+
+_PRICES = ("open", "high", "low", "close")
 
 
 class BacktestOptions(BaseModel):
@@ -79,20 +80,19 @@ def prepare(data: Mapping[str, pd.DataFrame]) -> Prepared:
     for symbol, frame in data.items():
         if frame.empty:
             raise BacktestError(f"no bars for {symbol} in the requested range")
-    stamps = [pd.DatetimeIndex(f[frames.TIME]).as_unit("ns").asi8 for f in data.values()]
-    grid = stamps[0] if len(stamps) == 1 else np.unique(np.concatenate(stamps))
-    columns: dict[str, np.ndarray] = {
-        c: np.full((grid.size, len(data)), np.nan) for c in ("open", "high", "low", "close")
-    }
-    bars: list[dict[str, np.ndarray]] = []
-    rows: list[np.ndarray] = []
-    for j, frame in enumerate(data.values()):
-        arrays = catalog.bar_arrays(frame)
-        row = np.arange(grid.size) if len(data) == 1 else np.searchsorted(grid, arrays["time"])
-        for name, matrix in columns.items():
-            matrix[row, j] = arrays[name]
-        bars.append(arrays)
-        rows.append(row)
+    bars = [catalog.bar_arrays(frame) for frame in data.values()]
+    if len(bars) == 1:  # one symbol: its own arrays are the grid, as (bars, 1) views without a copy
+        only = bars[0]
+        grid = only["time"]
+        columns = {c: np.ascontiguousarray(only[c]).reshape(-1, 1) for c in _PRICES}
+        rows = [np.arange(grid.size)]
+    else:
+        grid = np.unique(np.concatenate([b["time"] for b in bars]))
+        columns = {c: np.full((grid.size, len(bars)), np.nan) for c in _PRICES}
+        rows = [np.searchsorted(grid, b["time"]) for b in bars]
+        for j, (arrays, row) in enumerate(zip(bars, rows, strict=True)):
+            for name, matrix in columns.items():
+                matrix[row, j] = arrays[name]
     market = Market(
         times=grid,
         opens=columns["open"],

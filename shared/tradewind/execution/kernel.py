@@ -1,6 +1,6 @@
-# Numba kernels take plain positional arrays and branch per event: argument-count and
+# Numba kernels take plain positional arrays and branch per event: argument-, return- and
 # branch-count limits do not fit them.
-# ruff: noqa: PLR0912, PLR0915, PLR0917
+# ruff: noqa: PLR0911, PLR0912, PLR0915, PLR0917
 """The compiled bar loop: orders, fills, costs, positions and risk limits, bar by bar.
 
 Backtests call `simulate` once over all bars; the live path calls it with the
@@ -502,6 +502,77 @@ def _cancel_entries(sym: np.ndarray, orders: np.ndarray, j: int) -> None:
         orders[j, m, O_ACTIVE] = 0.0
 
 
+@njit(cache=True)
+def _quiet_bars(
+    highs: np.ndarray,
+    lows: np.ndarray,
+    closes: np.ndarray,
+    signals: np.ndarray,
+    days: np.ndarray,
+    params: np.ndarray,
+    sym: np.ndarray,
+    acct: np.ndarray,
+    equity: np.ndarray,
+    i: int,
+    stop: int,
+    static_levels: bool,
+) -> int:
+    """One symbol: mark to market, in a tight loop, the bars from `i` on which nothing can happen.
+
+    Flat with nothing working, a bar without an entry signal changes nothing but the books; in a
+    position with fixed protective levels (no trailing, breakeven, time exit or equity-based limit),
+    so does a bar that reaches neither level and carries no exit or reversing signal. Such bars get
+    exactly the bookkeeping the full loop would do. Returns the first bar that needs the full loop.
+    """
+    if sym[0, Y_EXIT] > 0.0 or sym[0, Y_ENTRY_PENDING] > 0.0:
+        return i
+    qty = sym[0, Y_QTY]
+    long_ok = params[P_ALLOW_LONG] > 0.0
+    short_ok = params[P_ALLOW_SHORT] > 0.0
+    if qty != 0.0:
+        calm = static_levels and sym[0, Y_LEVELS_OK] > 0.0 and params[P_TIME_BARS] == 0.0
+        if not calm or params[P_MAX_DRAWDOWN] > 0.0 or params[P_DAILY_LOSS] > 0.0:
+            return i
+    long = qty > 0.0
+    stop_level = sym[0, Y_STOP_LEVEL]
+    target = sym[0, Y_TARGET_LEVEL]
+    cash = acct[C_CASH]
+    while i < stop:
+        close = closes[i, 0]
+        if np.isnan(close):
+            return i
+        if qty == 0.0:
+            if (long_ok and signals[S_ENTRY_LONG, i, 0]) or (short_ok and signals[S_ENTRY_SHORT, i, 0]):
+                return i
+            value = cash
+        else:
+            if sym[0, Y_ENTRY_BAR] >= i:
+                return i
+            if long:
+                if lows[i, 0] <= stop_level or highs[i, 0] >= target:
+                    return i
+                if signals[S_EXIT_LONG, i, 0] or (short_ok and signals[S_ENTRY_SHORT, i, 0]):
+                    return i
+                sym[0, Y_EXTREME] = max(sym[0, Y_EXTREME], highs[i, 0])
+            else:
+                if highs[i, 0] >= stop_level or lows[i, 0] <= target:
+                    return i
+                if signals[S_EXIT_SHORT, i, 0] or (long_ok and signals[S_ENTRY_LONG, i, 0]):
+                    return i
+                sym[0, Y_EXTREME] = min(sym[0, Y_EXTREME], lows[i, 0])
+            value = cash + qty * close
+        if days[i] != acct[C_DAY]:
+            acct[C_DAY] = days[i]
+            acct[C_DAY_START] = acct[C_EXPOSURE_EQ]
+            acct[C_DAY_BLOCKED] = 0.0
+        sym[0, Y_LAST_CLOSE] = close
+        equity[i] = value
+        acct[C_EXPOSURE_EQ] = value
+        acct[C_PEAK] = max(acct[C_PEAK], value)
+        i += 1
+    return i
+
+
 @njit(cache=True, nogil=True)
 def simulate(
     opens: np.ndarray,
@@ -539,7 +610,12 @@ def simulate(
     # With a fixed stop and no trailing / breakeven, the protective levels only move on fills: a bar
     # that reaches neither cached level needs no work.
     static_levels = params[P_TRAIL_MODE] == 0.0 and params[P_BREAKEVEN] == 0.0 and params[P_SL_MODE] != 3.0
-    for i in range(start, stop):
+    i = start
+    while i < stop:
+        if symbols == 1:
+            i = _quiet_bars(highs, lows, closes, signals, days, params, sym, acct, equity, i, stop, static_levels)
+            if i >= stop:
+                break
         if days[i] != acct[C_DAY]:
             acct[C_DAY] = days[i]
             acct[C_DAY_START] = acct[C_EXPOSURE_EQ]
@@ -627,4 +703,5 @@ def simulate(
             for j in range(symbols):
                 value += sym[j, Y_QTY] * sym[j, Y_LAST_CLOSE]
             equity[i] = value
+        i += 1
     acct[C_NEXT_BAR] = stop

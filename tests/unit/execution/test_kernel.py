@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tradewind.execution import layout as L
 from tradewind.execution.account import Account, Market
@@ -43,19 +45,22 @@ def _run(
     broker: BrokerProfile | None = None,
     cash: float = 10_000.0,
     aux: dict[int, np.ndarray] | None = None,
+    idle_second: bool = False,
     **doc: Any,
 ) -> tuple[list[dict[str, Any]], np.ndarray, Account]:
-    """entries: bar -> +1 (long) / -1 (short); exits close either side on their bar."""
+    """entries: bar -> +1 (long) / -1 (short); exits close either side on their bar (of every symbol,
+    or of the first only with `idle_second`)."""
     document = copy.deepcopy(BASE)
     document.update(doc)
     strategy = parse_strategy(document)
     program = compile_policy(strategy, broker or BrokerProfile(name="test"))
     n, k = market.closes.shape
     signals = np.zeros((L.N_SIGNALS, n, k), dtype=np.uint8)
+    active = slice(0, 1) if idle_second else slice(None)
     for bar, direction in entries.items():
-        signals[L.S_ENTRY_LONG if direction > 0 else L.S_ENTRY_SHORT, bar, :] = 1
+        signals[L.S_ENTRY_LONG if direction > 0 else L.S_ENTRY_SHORT, bar, active] = 1
     for bar in exits:
-        signals[[L.S_EXIT_LONG, L.S_EXIT_SHORT], bar, :] = 1
+        signals[[L.S_EXIT_LONG, L.S_EXIT_SHORT], bar, active] = 1
     aux_array = np.full((L.N_AUX, n, k), np.nan)
     aux_array[L.A_ENTRY_REF] = market.closes
     for row, values in (aux or {}).items():
@@ -355,3 +360,39 @@ def test_runs_are_deterministic_and_grow_the_fill_log() -> None:
     assert len(first[0]) > 256 + 3000 // 8  # beyond the first capacity guess
     assert first[0] == second[0]
     assert np.array_equal(first[1], second[1])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    exits=st.sampled_from(
+        [
+            {"stop_loss": {"percent": 2}, "take_profit": [{"percent": 3, "close_fraction": 0.5}, {"percent": 5}]},
+            {"trailing_stop": {"percent": 3}},
+            {"stop_loss": {"percent": 4}, "time_exit_bars": 5},
+            {},
+        ]
+    ),
+    direction=st.sampled_from(["long", "short", "both"]),
+    risk=st.sampled_from([{}, {"max_drawdown_pct": 15}, {"daily_loss_limit_pct": 2}]),
+)
+def test_the_one_symbol_fast_path_equals_the_general_loop(
+    seed: int, exits: dict[str, Any], direction: str, risk: dict[str, Any]
+) -> None:
+    """One symbol skips quiet bars in a tight loop; a second, idle symbol forces the general loop."""
+    rng = np.random.default_rng(seed)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 400)))
+    opens = np.concatenate([[100.0], closes[:-1]]) * np.exp(rng.normal(0, 0.003, 400))
+    highs = np.maximum(opens, closes) * (1 + np.abs(rng.normal(0, 0.005, 400)))
+    lows = np.minimum(opens, closes) * (1 - np.abs(rng.normal(0, 0.005, 400)))
+    rows = list(zip(opens, highs, lows, closes, strict=True))
+    entries = {int(i): int(rng.choice([1, -1])) for i in rng.choice(400, 40, replace=False)}
+    exit_bars = tuple(int(i) for i in rng.choice(400, 30, replace=False))
+    doc = {"universe": {"symbols": ["AAA"], "direction": direction}, "execution": {"exits": exits}, "risk": risk}
+    one = _run(_bars(rows), entries, exits=exit_bars, **doc)
+    two_market = _bars(rows, symbols=2)
+    doc2 = {**doc, "universe": {"symbols": ["AAA", "BBB"], "direction": direction}}
+    two = _run(two_market, entries, exits=exit_bars, idle_second=True, **doc2)
+    assert one[0] == [f for f in two[0] if f["symbol"] == 0]
+    assert all(f["symbol"] == 0 for f in two[0])
+    assert np.array_equal(one[1], two[1])
