@@ -234,6 +234,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             purpose="Kinesis consumer: bars, indicators, signals",
         ),
         FunctionSpec("backtest-task", layers=("core", "numeric"), timeout_s=300, purpose="backtest workflow steps"),
+        FunctionSpec("payments-webhook", purpose="PelicanPay webhooks: public, HMAC-verified, idempotent"),
     )
 }
 
