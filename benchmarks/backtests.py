@@ -163,12 +163,13 @@ def hand_loop(frame: pd.DataFrame, repeat: int) -> dict[str, Any]:
 
 
 def peers(job: dict[str, Any]) -> dict[str, Any]:
-    out = subprocess.run(
-        [str(PEER_PYTHON), str(ROOT / "benchmarks" / "peers" / "run_peers.py"), json.dumps(job)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    """Run benchmarks/peers/run_peers.py in the peers' venv with `job` (passed as a file: it can be large)."""
+    job_file = WORK / "job.json"
+    job_file.write_text(json.dumps(job))
+    script = ROOT / "benchmarks" / "peers" / "run_peers.py"
+    out = subprocess.run([str(PEER_PYTHON), str(script), str(job_file)], check=False, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"the peers failed:\n{out.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 

@@ -2,7 +2,7 @@
 
 backtesting.py (AGPL), backtrader and vectorbt are benchmark-only: they live in
 their own virtualenv and this script is started as a subprocess. It reads one
-JSON job from argv, times each peer inside this process and prints one JSON
+JSON job from the file named on its command line, times each peer inside this process and prints one JSON
 object: per peer, the trade count, final equity, cold (first call in this
 process) and warm (best of the repeats) seconds.
 
@@ -24,6 +24,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -201,14 +202,15 @@ def run_vectorbt_sweep(job: dict[str, Any], frame: pd.DataFrame, grid: list[dict
             values = rsi[int(p["period"])]
             entries[1:, k] = (values < p["lower"])[:-1]
             exits[1:, k] = (values > p["upper"])[:-1]
+    column = {name: frame[name].to_numpy()[:, None] for name in ("Open", "High", "Low", "Close")}
     pf = vbt.Portfolio.from_signals(
-        close=close,
+        close=column["Close"],
         entries=entries,
         exits=exits,
-        price=frame["Open"].to_numpy(),
-        open=frame["Open"].to_numpy(),
-        high=frame["High"].to_numpy(),
-        low=frame["Low"].to_numpy(),
+        price=column["Open"],
+        open=column["Open"],
+        high=column["High"],
+        low=column["Low"],
         fees=job["commission"],
         size=np.inf,
         size_granularity=1,
@@ -245,7 +247,7 @@ def _frame(path: str) -> pd.DataFrame:
 
 
 def main() -> None:
-    job = json.loads(sys.argv[1])
+    job = json.loads(Path(sys.argv[1]).read_text())
     frame = _frame(job["data"])
     out: dict[str, Any] = {"versions": _versions()}
     if job.get("sweep"):

@@ -104,3 +104,14 @@ class Account:
         before = self.fill_count
         self._advance(market, signals, aux, bar, bar + 1)
         return self.fills[before : self.fill_count].copy()
+
+
+def warm_up() -> None:
+    """Load (or compile, then cache) the compiled loop: call at container init, not per chunk.
+
+    A three-bar run of an idle account touches every compiled function's one signature.
+    """
+    bars = np.full((3, 1), 1.0)
+    market = Market(times=np.arange(3, dtype=np.int64), opens=bars, highs=bars, lows=bars, closes=bars)
+    program = Program(params=np.zeros(L.N_PARAMS), weights=np.ones(1), take_profit=np.zeros((0, 2)))
+    Account.run(program, market, np.zeros((L.N_SIGNALS, 3, 1), dtype=np.uint8), np.zeros((L.N_AUX, 3, 1)), 1.0)

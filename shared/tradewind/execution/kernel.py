@@ -25,6 +25,11 @@ A position that closes completely cancels its unfilled ladder orders.
 Stops and take-profits are anchored to the average fill price and become
 active on the bar after the entry. Trailing extremes and indicator stop levels
 use values up to the previous bar.
+
+Speed: the state arrays are indexed in place (no row views, which cost
+reference counting per bar), scalar parameters are read once, and with one
+symbol the bars on which nothing can happen are marked to market in a tight
+loop (`_quiet_bars`); a test holds that fast path to the general loop.
 """
 
 from __future__ import annotations
