@@ -51,14 +51,18 @@ def crosses(a: np.ndarray, b: np.ndarray, upward: bool) -> np.ndarray:
     return (side == target) & (previous == -target)
 
 
-def signals(job: dict[str, Any], close: np.ndarray, params: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+def signals(
+    job: dict[str, Any], close: np.ndarray, params: dict[str, float], rsi: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Entry and exit decided on each bar's close, with the 1e-12 tie tolerance of Tradewind's rules."""
     if job["strategy"] == "sma_cross":
         fast = talib.SMA(close, int(params["fast"]))
         slow = talib.SMA(close, int(params["slow"]))
         return crosses(fast, slow, True), crosses(fast, slow, False)
-    rsi = talib.RSI(close, int(params["period"]))
-    with np.errstate(invalid="ignore"):
-        return rsi < params["lower"] - 1e-12 * max(abs(params["lower"]), 1.0), rsi > params["upper"] * (1 + 1e-12)
+    values = talib.RSI(close, int(params["period"])) if rsi is None else rsi
+    lower = np.full(values.size, float(params["lower"]))
+    upper = np.full(values.size, float(params["upper"]))
+    return sides(values, lower) == -1.0, sides(values, upper) == 1.0
 
 
 # --- backtesting.py -----------------------------------------------------------------------------
@@ -188,7 +192,9 @@ def run_vectorbt(job: dict[str, Any], frame: pd.DataFrame, params: dict[str, flo
     return int(pf.trades.count()), float(pf.final_value())
 
 
-def run_vectorbt_sweep(job: dict[str, Any], frame: pd.DataFrame, grid: list[dict[str, float]]) -> tuple[int, float]:
+def run_vectorbt_sweep(
+    job: dict[str, Any], frame: pd.DataFrame, grid: list[dict[str, float]]
+) -> tuple[list[int], list[float]]:
     """All parameter sets as columns of one vectorbt portfolio (vectorbt's own way to sweep)."""
     import vectorbt as vbt
 
@@ -197,11 +203,10 @@ def run_vectorbt_sweep(job: dict[str, Any], frame: pd.DataFrame, grid: list[dict
     rsi = {p: talib.RSI(close, p) for p in periods}
     entries = np.zeros((close.size, len(grid)), dtype=bool)
     exits = np.zeros_like(entries)
-    with np.errstate(invalid="ignore"):
-        for k, p in enumerate(grid):
-            values = rsi[int(p["period"])]
-            entries[1:, k] = (values < p["lower"])[:-1]
-            exits[1:, k] = (values > p["upper"])[:-1]
+    for k, p in enumerate(grid):
+        entry, exit_ = signals(job, close, p, rsi[int(p["period"])])
+        entries[1:, k] = entry[:-1]
+        exits[1:, k] = exit_[:-1]
     column = {name: frame[name].to_numpy()[:, None] for name in ("Open", "High", "Low", "Close")}
     pf = vbt.Portfolio.from_signals(
         close=column["Close"],
@@ -220,8 +225,7 @@ def run_vectorbt_sweep(job: dict[str, Any], frame: pd.DataFrame, grid: list[dict
         stop_entry_price="fillprice",
         freq="1min",
     )
-    finals = np.asarray(pf.final_value())
-    return int(np.asarray(pf.trades.count()).sum()), float(finals.sum())
+    return np.asarray(pf.trades.count()).tolist(), np.asarray(pf.final_value()).tolist()
 
 
 PEERS: dict[str, Callable[[dict[str, Any], pd.DataFrame, dict[str, float]], tuple[int, float]]] = {
@@ -253,12 +257,12 @@ def main() -> None:
     if job.get("sweep"):
         grid = job["grid"]
         start = time.perf_counter()
-        trades, final_sum = run_vectorbt_sweep(job, frame, grid)
+        trades, finals = run_vectorbt_sweep(job, frame, grid)
         cold = time.perf_counter() - start
         start = time.perf_counter()
         run_vectorbt_sweep(job, frame, grid)
         warm = time.perf_counter() - start
-        out["vectorbt"] = {"trades": trades, "final_equity_sum": final_sum, "cold_s": cold, "warm_s": warm}
+        out["vectorbt"] = {"trades": trades, "final_equity": finals, "cold_s": cold, "warm_s": warm}
         print(json.dumps(out))
         return
     for name in job["peers"]:
