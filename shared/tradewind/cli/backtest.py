@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -68,7 +69,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     opt.add_argument("--method", choices=[m.value for m in SearchMethod], default=SearchMethod.GRID.value)
     opt.add_argument("--samples", type=int, default=100, help="parameter sets tried by random search")
     opt.add_argument("--seed", type=int, default=1)
-    opt.add_argument("--objective", default="sharpe", help="metric to maximise (default sharpe)")
+    opt.add_argument(
+        "--objective", default="sharpe", help="metric to maximise, or -metric to minimise (default sharpe)"
+    )
     opt.add_argument("--constraint", action="append", default=[], metavar="EXPR", help="e.g. 'trades>=30' (repeatable)")
     opt.add_argument("--top", type=int, default=10, help="results listed")
     opt.add_argument("--workers", type=int, help="processes (default: all cores)")
@@ -117,7 +120,7 @@ def _inputs(
         try:
             strategy = Strategy.model_validate(document)
         except ValidationError as exc:
-            raise CliError(f"--timeframe {timeframe}: {exc.errors()[0]['msg']}") from None
+            raise CliError(f"--timeframe {timeframe}: {_one_line(exc)}") from None
     store = local_market_store(args.store or get_settings().data_dir)
     data: dict[str, pd.DataFrame] = {}
     for loaded, item in enumerate(args.data):
@@ -175,27 +178,24 @@ def _write_outputs(report: BacktestReport, args: argparse.Namespace) -> None:
 def _optimize(args: argparse.Namespace) -> int:
     strategy, data, options = _inputs(args)
     try:
-        constraints = tuple(Constraint.parse(text) for text in args.constraint)
         request = OptimizeRequest(
             method=SearchMethod(args.method),
             samples=args.samples,
             seed=args.seed,
             objective=args.objective,
-            constraints=constraints,
+            constraints=tuple(Constraint.parse(text) for text in args.constraint),
             workers=args.workers,
         )
+        windows = _windows(args.walk_forward) if args.walk_forward else None
     except ValidationError as exc:
-        raise CliError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+        raise CliError(_one_line(exc)) from None
     except ValueError as exc:
         raise CliError(str(exc)) from None
     progress = _progress(not args.json)
     try:
-        if args.walk_forward:
-            train, _, test = args.walk_forward.partition(":")
-            windows = WalkForward(train_bars=int(train), test_bars=int(test or 0))
-            result: dict[str, object] = walk_forward(
-                strategy, data, options, request, windows, progress=progress
-            ).to_dict()
+        if windows is not None:
+            found = walk_forward(strategy, data, options, request, windows, progress=progress)
+            result: dict[str, object] = found.to_dict()
         else:
             result = optimize(strategy, data, options, request, progress=progress).to_dict(top=args.top)
     except (BacktestError, ValueError) as exc:
@@ -205,6 +205,22 @@ def _optimize(args: argparse.Namespace) -> int:
     else:
         _print_optimization(result)
     return 0
+
+
+def _windows(text: str) -> WalkForward:
+    match = re.fullmatch(r"(\d+)(?::(\d+))?", text)
+    if match is None:
+        raise ValueError(f"--walk-forward {text!r}: write TRAIN:TEST in bars, e.g. 1000:250")
+    return WalkForward(train_bars=int(match.group(1)), test_bars=int(match.group(2) or 0))
+
+
+def _one_line(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+        if e["loc"]
+        else e["msg"].removeprefix("Value error, ")
+        for e in exc.errors()
+    )
 
 
 def _print_optimization(result: dict[str, object]) -> None:

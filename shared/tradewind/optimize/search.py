@@ -77,7 +77,9 @@ class OptimizeRequest(BaseModel):
     method: SearchMethod = SearchMethod.GRID
     samples: int = Field(default=100, ge=1, le=MAX_COMBINATIONS)
     seed: int = 1
-    objective: str = "sharpe"
+    objective: str = Field(
+        default="sharpe", description="metric to maximise; prefix '-' to minimise (-max_drawdown_pct)"
+    )
     constraints: tuple[Constraint, ...] = ()
     workers: int | None = Field(default=None, ge=1, le=256)
     chunk_size: int = Field(default=50, ge=1)
@@ -85,9 +87,20 @@ class OptimizeRequest(BaseModel):
     @field_validator("objective")
     @classmethod
     def _known(cls, value: str) -> str:
-        if value not in _NUMERIC:
-            raise ValueError(f"unknown objective {value!r} (have: {', '.join(sorted(_NUMERIC))})")
+        if value.removeprefix("-") not in _NUMERIC:
+            raise ValueError(
+                f"unknown objective {value!r} (have: {', '.join(sorted(_NUMERIC))}, each with - to minimise)"
+            )
         return value
+
+    @property
+    def metric(self) -> str:
+        return self.objective.removeprefix("-")
+
+    def score(self, row: Row) -> float:
+        """Higher is better, whichever the direction of the objective."""
+        value = float(row[self.metric])
+        return -value if self.objective.startswith("-") else value
 
 
 class Optimization(BaseModel):
@@ -164,10 +177,8 @@ def evaluate_all(
 
 
 def rank(rows: list[Row], request: OptimizeRequest) -> list[Row]:
-    feasible = [
-        r for r in rows if r.get(request.objective) is not None and all(c.holds(r) for c in request.constraints)
-    ]
-    return sorted(feasible, key=lambda r: -float(r[request.objective]))
+    feasible = [r for r in rows if r.get(request.metric) is not None and all(c.holds(r) for c in request.constraints)]
+    return sorted(feasible, key=lambda r: -request.score(r))
 
 
 def optimize(

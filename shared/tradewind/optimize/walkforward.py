@@ -104,7 +104,7 @@ def walk_forward(
                 test_start=grid[start + train].isoformat(),
                 test_end=test_end.isoformat(),
                 params=params,
-                in_sample=found.best[request.objective] if found.best else None,
+                in_sample=found.best[request.metric] if found.best else None,
                 out_of_sample_return_pct=segment_return,
             )
         )

@@ -100,6 +100,14 @@ def test_optimize_ranks_feasible_sets_and_is_worker_independent(nvda: dict[str, 
     assert single.deflated_sharpe is None or 0.0 <= single.deflated_sharpe <= 1.0
 
 
+def test_a_minus_objective_is_minimised(nvda: dict[str, pd.DataFrame]) -> None:
+    strategy = load_strategy(EXAMPLES / "sma_cross.json")
+    request = OptimizeRequest(method=SearchMethod.RANDOM, samples=6, objective="-max_drawdown_pct", workers=1)
+    result = optimize(strategy, nvda, OPTIONS, request)
+    drawdowns = [r["max_drawdown_pct"] for r in result.ranked]
+    assert drawdowns == sorted(drawdowns) and len(drawdowns) == 6
+
+
 def test_deflated_sharpe_penalises_many_trials() -> None:
     rng = np.random.default_rng(11)
     returns = rng.normal(0.0005, 0.01, 1000)
@@ -133,4 +141,10 @@ def test_cli_optimize_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(data["dimensions"]) == {"indicators.sma_fast.params.timeperiod", "indicators.sma_slow.params.timeperiod"}
     assert main([*args, "--objective", "alpha"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("tradewind: error: unknown objective 'alpha'") and err.count("\n") == 1
+    assert err.startswith("tradewind: error: objective: unknown objective 'alpha'") and err.count("\n") == 1
+    assert main([*args, "--walk-forward", "1000-250"]) == 2
+    assert "write TRAIN:TEST in bars" in capsys.readouterr().err
+    assert main([*args, "--walk-forward", "5:5"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "tradewind: error: train_bars: Input should be greater than or equal to 20"
+    )
