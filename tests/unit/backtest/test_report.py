@@ -12,13 +12,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from tradewind.adapters.market_store_local import local_market_store
 from tradewind.backtest.engine import BacktestOptions
 from tradewind.backtest.html import _payload, render_html
 from tradewind.backtest.metrics import drawdown, probabilistic_sharpe
 from tradewind.backtest.montecarlo import resample_trades
 from tradewind.backtest.report import backtest
 from tradewind.cli.main import main
+from tradewind.marketdata.models import Adjustment, SeriesKey
+from tradewind.marketdata.timeframe import Timeframe
 from tradewind.strategy.validation import load_strategy, parse_strategy
 
 from .conftest import EXAMPLES, NVDA_CSV
@@ -223,3 +228,56 @@ def test_report_script_draws_every_chart(nvda: pd.DataFrame, tmp_path: Path) -> 
     # and two per trade marker (a triangle).
     expected = sum(sum(v is not None for v in s["v"]) - 1 for s in series) + 2 + 2 * len(payload["markers"])
     assert int(out.stdout) == expected
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    name=st.sampled_from(["sma_cross", "rsi_reversal", "stoch_engulfing_ladder"]),
+    broker=st.sampled_from(["paper", "alpaca", "ibkr"]),
+    fill=st.sampled_from(["next_open", "close"]),
+    commission=st.sampled_from([None, 0.001]),
+)
+def test_trade_pnl_adds_up_to_the_equity_change(
+    seed: int, name: str, broker: str, fill: str, commission: float | None
+) -> None:
+    """Fees split across partial exits and ladder fills must neither vanish nor count twice."""
+    rng = np.random.default_rng(seed)
+    n = 600
+    closes = 50 * np.exp(np.cumsum(rng.normal(0, 0.02, n)))
+    opens = np.concatenate([[50.0], closes[:-1]]) * np.exp(rng.normal(0, 0.005, n))
+    highs = np.maximum(opens, closes) * (1 + np.abs(rng.normal(0, 0.01, n)))
+    lows = np.minimum(opens, closes) * (1 - np.abs(rng.normal(0, 0.01, n)))
+    frame = pd.DataFrame(
+        {
+            "time": pd.date_range("2020-01-06", periods=n, freq="1D", tz="UTC"),
+            "open": opens,
+            "high": highs,
+            "low": lows,
+            "close": closes,
+            "volume": 0.0,
+        }
+    )
+    strategy = load_strategy(EXAMPLES / f"{name}.json")
+    strategy = strategy.model_copy(update={"universe": strategy.universe.model_copy(update={"broker": broker})})
+    report = backtest(strategy, {"X": frame}, BacktestOptions(cash=5000.0, commission=commission, fill=fill))
+    assert sum(t.pnl for t in report.trades) == pytest.approx(report.metrics.final_equity - 5000.0, abs=1e-6)
+    assert all(t.fees >= 0 for t in report.trades)
+
+
+def test_cli_reads_stored_symbols_and_runs_a_portfolio(
+    nvda: pd.DataFrame, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    store = local_market_store(tmp_path)
+    store.write(SeriesKey(symbol="NVDA", timeframe=Timeframe.D1), nvda, source="test", adjustment=Adjustment.NONE)
+    base = ["backtest", str(EXAMPLES / "sma_cross.json"), "--store", str(tmp_path), "--json"]
+    assert main([*base, "--data", "NVDA"]) == 0
+    from_store = json.loads(capsys.readouterr().out)
+    assert main([*base, "--data", str(NVDA_CSV)]) == 0
+    from_file = json.loads(capsys.readouterr().out)
+    assert from_store["final_equity"] == from_file["final_equity"] and from_store["trades"] == from_file["trades"]
+    # Two symbols share one account: the same bars under two names, each sized on the shared cash.
+    assert main([*base, "--data", "NVDA", "--data", f"COPY={NVDA_CSV}"]) == 0
+    both = json.loads(capsys.readouterr().out)
+    assert both["symbols"] == ["NVDA", "COPY"]
+    assert {t["symbol"] for t in both["trade_list"]} == {"NVDA"}  # all-in on the first leaves no cash
