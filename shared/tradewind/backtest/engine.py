@@ -125,5 +125,5 @@ def simulate_strategy(strategy: Strategy, prepared: Prepared, options: BacktestO
         signals = signals.copy()
         signals[[L.S_ENTRY_LONG, L.S_ENTRY_SHORT], :trade_from] = 0
     program = compile_policy(strategy, options.broker(strategy), options.fill)
-    account = Account.run(program, prepared.market, signals, aux, options.cash)
+    account = Account.run(program, prepared.market, signals, aux, cash=options.cash, symbols=prepared.symbols)
     return Run(prepared=prepared, signals=signals, account=account)

@@ -6,6 +6,7 @@ plays one more bar on the same state (the live path). Both call the same kernel.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,12 +35,13 @@ class Market:
 
 
 class Account:
-    def __init__(self, program: Program, symbols: int, cash: float, capacity: int = 1024) -> None:
+    def __init__(self, program: Program, symbols: Sequence[str], cash: float, capacity: int = 1024) -> None:
         self.program = program
         self.cash = cash
-        self.sym = np.zeros((symbols, L.N_SYM))
+        self.sym = np.zeros((len(symbols), L.N_SYM))
         self.sym[:, L.Y_LAST_CLOSE] = np.nan
-        self.orders = np.zeros((symbols, max(len(program.weights), 1), L.N_ORD))
+        self.sym[:, L.Y_LOT] = program.lots(symbols)
+        self.orders = np.zeros((len(symbols), max(len(program.weights), 1), L.N_ORD))
         self.acct = np.zeros(L.N_ACCT)
         self.acct[L.C_CASH] = cash
         self.acct[L.C_PEAK] = cash
@@ -79,10 +81,19 @@ class Account:
         )
 
     @classmethod
-    def run(cls, program: Program, market: Market, signals: np.ndarray, aux: np.ndarray, cash: float) -> Account:
+    def run(
+        cls,
+        program: Program,
+        market: Market,
+        signals: np.ndarray,
+        aux: np.ndarray,
+        *,
+        cash: float,
+        symbols: Sequence[str],
+    ) -> Account:
         """Play the whole history; replays with a larger fill log if the first guess was short."""
-        bars, symbols = market.closes.shape
-        capacity = 256 + bars * symbols // 8
+        bars = market.closes.shape[0]
+        capacity = 256 + bars * len(symbols) // 8
         while True:
             account = cls(program, symbols, cash, capacity)
             account.equity = np.zeros(bars)
@@ -114,4 +125,5 @@ def warm_up() -> None:
     bars = np.full((3, 1), 1.0)
     market = Market(times=np.arange(3, dtype=np.int64), opens=bars, highs=bars, lows=bars, closes=bars)
     program = Program(params=np.zeros(L.N_PARAMS), weights=np.ones(1), take_profit=np.zeros((0, 2)))
-    Account.run(program, market, np.zeros((L.N_SIGNALS, 3, 1), dtype=np.uint8), np.zeros((L.N_AUX, 3, 1)), 1.0)
+    signals = np.zeros((L.N_SIGNALS, 3, 1), dtype=np.uint8)
+    Account.run(program, market, signals, np.zeros((L.N_AUX, 3, 1)), cash=1.0, symbols=("WARM",))

@@ -78,7 +78,6 @@ from tradewind.execution.layout import (
     P_EXPIRY,
     P_FILL_CLOSE,
     P_LADDER,
-    P_LOT,
     P_MAX_DRAWDOWN,
     P_MAX_EXPOSURE,
     P_MAX_POSITIONS,
@@ -115,6 +114,7 @@ from tradewind.execution.layout import (
     Y_FEES,
     Y_LAST_CLOSE,
     Y_LEVELS_OK,
+    Y_LOT,
     Y_PEAK_QTY,
     Y_QTY,
     Y_STOP_DIST,
@@ -293,7 +293,7 @@ def _entry_size(
             gross += abs(sym[m, Y_QTY]) * sym[m, Y_LAST_CLOSE]
         room = params[P_MAX_EXPOSURE] * equity - gross
         qty = min(qty, max(room, 0.0) / price)
-    lot = params[P_LOT]
+    lot = sym[j, Y_LOT]
     limit = max(budget, 0.0)
     qty = _floor_lot(min(qty, limit / (price * (1.0 + params[P_COMM_PCT]) + params[P_COMM_SHARE])), lot)
     while qty > 0.0 and qty * price + _fee(params, qty, price) > limit + _EPS * max(limit, 1.0):
@@ -434,8 +434,9 @@ def _take_profit(
     price: float,
 ) -> None:
     held = abs(sym[j, Y_QTY])
-    qty = _floor_lot(tp[level, 1] * sym[j, Y_PEAK_QTY], params[P_LOT])
-    if level == tp.shape[0] - 1 or held - qty < params[P_LOT]:
+    lot = sym[j, Y_LOT]
+    qty = _floor_lot(tp[level, 1] * sym[j, Y_PEAK_QTY], lot)
+    if level == tp.shape[0] - 1 or held - qty < lot:
         qty = held
     _close(params, sym, acct, fills, j, bar, qty, price, R_TAKE_PROFIT)
 

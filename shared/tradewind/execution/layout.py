@@ -17,26 +17,25 @@ P_LADDER = 4  # number of entry orders
 P_SPACING = 5  # fraction between ladder orders
 P_SIZE_MODE = 6  # 0 all-in, 1 quantity, 2 cash, 3 percent of equity, 4 risk percent of equity
 P_SIZE_VALUE = 7
-P_LOT = 8  # share granularity: 1 for whole shares, 1e-6 for fractional
-P_COMM_PCT = 9  # fraction of notional
-P_COMM_SHARE = 10
-P_COMM_ORDER = 11
-P_COMM_MIN = 12
-P_SLIP_FRAC = 13  # fraction of price
-P_SLIP_PRICE = 14  # ticks x tick size
-P_SL_MODE = 15  # 0 none, 1 fraction of fill, 2 distance series (ATR x k), 3 level series (indicator)
-P_SL_VALUE = 16
-P_TRAIL_MODE = 17  # 0 none, 1 fraction, 2 distance series
-P_TRAIL_VALUE = 18
-P_BREAKEVEN = 19  # fraction in profit that moves the stop to the entry; 0 = off
-P_TIME_BARS = 20  # 0 = off
-P_MAX_POSITIONS = 21  # 0 = unlimited
-P_MAX_EXPOSURE = 22  # fraction of equity; 0 = unlimited
-P_DAILY_LOSS = 23  # fraction; 0 = off
-P_MAX_DRAWDOWN = 24  # fraction; 0 = off
-P_ALLOW_LONG = 25
-P_ALLOW_SHORT = 26
-N_PARAMS = 27
+P_COMM_PCT = 8  # fraction of notional
+P_COMM_SHARE = 9
+P_COMM_ORDER = 10
+P_COMM_MIN = 11
+P_SLIP_FRAC = 12  # fraction of price
+P_SLIP_PRICE = 13  # ticks x tick size
+P_SL_MODE = 14  # 0 none, 1 fraction of fill, 2 distance series (ATR x k), 3 level series (indicator)
+P_SL_VALUE = 15
+P_TRAIL_MODE = 16  # 0 none, 1 fraction, 2 distance series
+P_TRAIL_VALUE = 17
+P_BREAKEVEN = 18  # fraction in profit that moves the stop to the entry; 0 = off
+P_TIME_BARS = 19  # 0 = off
+P_MAX_POSITIONS = 20  # 0 = unlimited
+P_MAX_EXPOSURE = 21  # fraction of equity; 0 = unlimited
+P_DAILY_LOSS = 22  # fraction; 0 = off
+P_MAX_DRAWDOWN = 23  # fraction; 0 = off
+P_ALLOW_LONG = 24
+P_ALLOW_SHORT = 25
+N_PARAMS = 26
 
 # signals: uint8 array (4, bars, symbols), decided on each bar's close.
 S_ENTRY_LONG, S_EXIT_LONG, S_ENTRY_SHORT, S_EXIT_SHORT = 0, 1, 2, 3
@@ -65,7 +64,8 @@ Y_ENTRY_DIR = 12
 Y_STOP_LEVEL = 13  # protective levels cached while they cannot move (fixed stop, no trailing / breakeven)
 Y_TARGET_LEVEL = 14
 Y_LEVELS_OK = 15  # 1 while the cached levels are valid (a fill invalidates them)
-N_SYM = 16
+Y_LOT = 16  # share granularity of the symbol: 1 for whole shares, 1e-6 for fractional
+N_SYM = 17
 
 # working entry orders (symbols, ladder, N_ORD).
 O_ACTIVE = 0

@@ -53,7 +53,7 @@ class LiveSession:
     def __init__(self, strategy: Strategy, broker: BrokerProfile, cash: float, fill: FillTiming | None = None) -> None:
         self.strategy = strategy
         self.symbols = strategy.universe.symbols
-        self._account = Account(compile_policy(strategy, broker, fill), len(self.symbols), cash)
+        self._account = Account(compile_policy(strategy, broker, fill), self.symbols, cash)
         self._times: list[int] = []
         self._columns: dict[str, list[list[float]]] = {c: [[] for _ in self.symbols] for c in _COLUMNS}
         self._signals = np.zeros((L.N_SIGNALS, 0, len(self.symbols)), dtype=np.uint8)

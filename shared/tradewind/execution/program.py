@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,11 @@ class Program:
     params: np.ndarray
     weights: np.ndarray
     take_profit: np.ndarray
+    lot: float = 1.0  # the broker's share granularity
+    fractional: frozenset[str] = frozenset()  # symbols traded in fractions whatever the broker's default
+
+    def lots(self, symbols: Sequence[str]) -> np.ndarray:
+        return np.array([FRACTIONAL_LOT if s in self.fractional else self.lot for s in symbols])
 
 
 def _pct(value: float | None) -> float:
@@ -46,7 +52,6 @@ def compile_policy(strategy: Strategy, broker: BrokerProfile, fill: FillTiming |
     p[L.P_SPACING] = _pct(fixed(policy.orders.spacing_pct))
     p[L.P_SIZE_MODE] = _SIZE_MODES[policy.size.mode]
     p[L.P_SIZE_VALUE] = fixed(policy.size.value)
-    p[L.P_LOT] = FRACTIONAL_LOT if broker.fractional else 1.0
     p[L.P_COMM_PCT] = broker.commission.rate
     p[L.P_COMM_SHARE] = broker.commission.per_share
     p[L.P_COMM_ORDER] = broker.commission.per_order
@@ -79,4 +84,10 @@ def compile_policy(strategy: Strategy, broker: BrokerProfile, fill: FillTiming |
     take_profit = np.array(
         [[_pct(fixed(level.percent)), level.close_fraction] for level in exits.take_profit], dtype=np.float64
     ).reshape(-1, 2)
-    return Program(params=p, weights=np.array(policy.orders.weights()), take_profit=take_profit)
+    return Program(
+        params=p,
+        weights=np.array(policy.orders.weights()),
+        take_profit=take_profit,
+        lot=FRACTIONAL_LOT if broker.fractional else 1.0,
+        fractional=frozenset(strategy.universe.fractional_symbols),
+    )

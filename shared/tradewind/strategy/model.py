@@ -42,6 +42,9 @@ class Universe(_Model):
     timeframe: Timeframe = Timeframe.D1
     higher_timeframes: tuple[Timeframe, ...] = Field(default=(), description="timeframes conditions refer to with @")
     broker: str = Field(default="paper", description="broker profile: commissions, slippage, share granularity")
+    fractional_symbols: tuple[Symbol, ...] = Field(
+        default=(), description="symbols traded in fractional units whatever the broker's default (e.g. crypto)"
+    )
     direction: Direction = Direction.LONG
 
     @model_validator(mode="after")

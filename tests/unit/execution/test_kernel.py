@@ -65,7 +65,7 @@ def _run(
     aux_array[L.A_ENTRY_REF] = market.closes
     for row, values in (aux or {}).items():
         aux_array[row] = values.reshape(n, k)
-    account = Account.run(program, market, signals, aux_array, cash)
+    account = Account.run(program, market, signals, aux_array, cash=cash, symbols=strategy.universe.symbols)
     fills = [
         {
             "bar": int(f[L.F_BAR]),
@@ -247,6 +247,14 @@ def test_fractional_shares_by_broker() -> None:
         execution={"size": {"mode": "fixed_cash", "value": 1000}},
     )
     assert fills[0]["qty"] == pytest.approx(3.333333, abs=1e-6)
+
+
+def test_fractional_shares_by_instrument() -> None:
+    rows = [(300.0, 300, 300, 300)] * 3
+    universe = {"symbols": ["AAA", "BTC-USD"], "fractional_symbols": ["BTC-USD"]}
+    size = {"size": {"mode": "fixed_cash", "value": 1000}}
+    fills, _, _ = _run(_bars(rows, symbols=2), {0: 1}, universe=universe, execution=size)
+    assert [(f["symbol"], round(f["qty"], 6)) for f in fills] == [(0, 3.0), (1, 3.333333)]
 
 
 def test_short_positions_profit_when_prices_fall() -> None:
