@@ -336,6 +336,15 @@ def test_daily_loss_limit_blocks_the_rest_of_the_day() -> None:
     assert [(f["bar"], f["reason"]) for f in fills] == [(1, "entry"), (3, "daily_loss")]
 
 
+def test_max_exposure_caps_new_positions() -> None:
+    market = _bars(FLAT, symbols=2)
+    sizing = {"size": {"mode": "percent_equity", "value": 40}}
+    fills, _, _ = _run(
+        market, {0: 1}, universe={"symbols": ["AAA", "BBB"]}, execution=sizing, risk={"max_exposure_pct": 60}
+    )
+    assert [(f["symbol"], f["qty"]) for f in fills] == [(0, 40.0), (1, 20.0)]  # 4,000 + 2,000 of 10,000 equity
+
+
 def test_symbols_share_one_cash_account() -> None:
     market = _bars(FLAT, symbols=2)
     fills, equity, _ = _run(market, {0: 1}, universe={"symbols": ["AAA", "BBB"]})
