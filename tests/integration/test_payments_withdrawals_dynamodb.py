@@ -97,6 +97,7 @@ def test_fifty_concurrent_withdrawals_never_overdraw(dynamo: Ports) -> None:
     simulator = PelicanPaySimulator()
     money = services(dynamo, simulator)
     fund(money, simulator, 10_000)
+    simulator.configure(outcome="pending")  # payouts settle later, so the holds can be inspected
 
     def attempt(i: int) -> bool:
         try:
@@ -111,6 +112,9 @@ def test_fifty_concurrent_withdrawals_never_overdraw(dynamo: Ports) -> None:
     assert accepted == 33  # 33 x 300 = 9,900 of 10,000; the 34th would overdraw
     held = money.ledger.balance(CASH)
     assert (held.posted, held.pending_debits, held.available) == (10_000, 9_900, 100)
+    for payout in simulator.payments():
+        if payout.kind is PaymentKind.PAYOUT:
+            simulator.complete(payout.id)
     deliver(money, simulator.take_events())
     settled = money.ledger.balance(CASH)
     assert (settled.posted, settled.pending_debits) == (100, 0)
@@ -179,7 +183,9 @@ def test_killed_while_settling_is_finished_by_the_provider_retry(dynamo: Ports, 
     simulator = PelicanPaySimulator()
     fund(services(dynamo, simulator), simulator, 5_000)
     doomed = services(dynamo, simulator, DiesDuringSettle(dynamo[1], after_write))
-    doomed.withdrawals.request(withdrawal("wd-settle", 2_000))
+    simulator.configure(outcome="pending")
+    requested = doomed.withdrawals.request(withdrawal("wd-settle", 2_000))
+    simulator.complete(str(requested.provider_payout_id))
     [paid] = simulator.take_events()
     with pytest.raises(ProcessKilled):
         deliver(doomed, [paid])
