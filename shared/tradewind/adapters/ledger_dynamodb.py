@@ -23,7 +23,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from tradewind.adapters import aws
-from tradewind.ledger.errors import AccountNotFoundError, InsufficientFundsError
+from tradewind.ledger.errors import AccountNotFoundError, InsufficientFundsError, InvalidTransferError
 from tradewind.ledger.models import (
     Account,
     AuditRecord,
@@ -172,6 +172,7 @@ class DynamoLedgerRepository:
                         }
                     }
                 )
+        pending_index = len(items)
         if plan.close_pending is not None:
             pending_id, state = plan.close_pending
             items.append(
@@ -193,19 +194,22 @@ class DynamoLedgerRepository:
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            self._raise_cancellation(plan, _reasons(error))
+            self._raise_cancellation(plan, _reasons(error), pending_index)
 
-    def _raise_cancellation(self, plan: CommitPlan, reasons: list[str]) -> None:
-        """Turn DynamoDB's per-item cancellation reasons into the port's errors."""
-        if reasons and reasons[0] == "ConditionalCheckFailed":
+    def _raise_cancellation(self, plan: CommitPlan, reasons: list[str], pending_index: int) -> None:
+        """Turn DynamoDB's per-item cancellation reasons (one per action, in order) into the port's errors."""
+        failed = {i for i, reason in enumerate(reasons) if reason == "ConditionalCheckFailed"}
+        if 0 in failed:
             raise TransferExistsError(plan.record.id)
-        for delta, reason in zip(plan.deltas, reasons[1:], strict=False):
-            if reason == "ConditionalCheckFailed":
+        for i, delta in enumerate(plan.deltas, start=1):
+            if i in failed:
                 if self.get_account(delta.account_id) is None:
                     raise AccountNotFoundError(delta.account_id)
                 raise InsufficientFundsError(delta.account_id)
-        if plan.close_pending is not None and "ConditionalCheckFailed" in reasons:
+        if plan.close_pending is not None and pending_index in failed:
             raise PendingClosedError(plan.close_pending[0])
+        if failed:  # only the audit put remains: its id was used by another change
+            raise InvalidTransferError(f"audit record id {plan.audit.id if plan.audit else ''!r} is already used")
         # TransactionConflict: another transaction held one of the items. Retrying is
         # safe (the journal put makes it idempotent); the caller decides when.
         raise ConcurrentWriteError(f"transfer {plan.record.id!r} collided with a concurrent write: {reasons}")

@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from tradewind.ledger.errors import AccountNotFoundError, InsufficientFundsError
+from tradewind.ledger.errors import AccountNotFoundError, InsufficientFundsError, InvalidTransferError
 from tradewind.ledger.models import (
     Account,
     AuditRecord,
@@ -77,6 +77,8 @@ class InMemoryLedgerRepository:
                     raise AccountNotFoundError(delta.account_id)
                 if delta.enforce_non_negative and row[0] - row[1] + delta.available < 0:
                     raise InsufficientFundsError(delta.account_id)
+            if plan.audit is not None and plan.audit.id in self._audit:
+                raise InvalidTransferError(f"audit record id {plan.audit.id!r} is already used")
             if plan.close_pending is not None:
                 pending = self._transfers.get(plan.close_pending[0])
                 if pending is None or pending.state is not PendingState.PENDING:
