@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tradewind.marketdata import frames
@@ -44,6 +45,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "ask": ("ask", "offer"),
 }
 _MAX_REPORTED = 50
+_FORMAT_SAMPLE = 50
 BAR_PRICES = ("open", "high", "low", "close")
 
 
@@ -236,11 +238,12 @@ def _parse(rows: _Rows, options: ImportOptions) -> None:
         text = frame[_DATE].astype(str).str.strip() + " " + frame[_CLOCK].astype(str).str.strip()
     else:
         text = frame[frames.TIME].astype(str).str.strip()
+    time_format = options.time_format or _guess_format(text, options.dayfirst)
     try:
-        times = pd.to_datetime(text, format=options.time_format, dayfirst=options.dayfirst, errors="coerce")
+        times = pd.to_datetime(text, format=time_format, dayfirst=options.dayfirst, errors="coerce")
     except ValueError:
         # Different UTC offsets in one file: each timestamp carries its own, so read them all to UTC.
-        times = pd.to_datetime(text, format=options.time_format, dayfirst=options.dayfirst, errors="coerce", utc=True)
+        times = pd.to_datetime(text, format=time_format, dayfirst=options.dayfirst, errors="coerce", utc=True)
     if getattr(times.dt, "tz", None) is None:
         times = times.dt.tz_localize(options.timezone, ambiguous="NaT", nonexistent="NaT")
     parsed = pd.DataFrame({frames.TIME: times.dt.tz_convert("UTC")})
@@ -256,6 +259,19 @@ def _parse(rows: _Rows, options: ImportOptions) -> None:
     rows.drop(bad_time, "unparseable timestamp", options.repair)
     numeric = rows.frame.drop(columns=[frames.TIME]).to_numpy()
     rows.drop(~np.isfinite(numeric).all(axis=1), "unparseable number", options.repair)
+
+
+def _guess_format(text: pd.Series, dayfirst: bool) -> str:
+    """The file's timestamp format, guessed from its first recognisable values (a bad first row is just a bad row).
+
+    ISO 8601 in any of its variants (with or without seconds, fractions, offsets) is read as such; a file
+    whose format cannot be guessed is parsed value by value.
+    """
+    for value in text.head(_FORMAT_SAMPLE):
+        guessed = guess_datetime_format(value, dayfirst=dayfirst)
+        if guessed is not None:
+            return "ISO8601" if guessed.startswith("%Y-%m-%d") else guessed
+    return "mixed"
 
 
 def _positive(rows: _Rows, columns: tuple[str, ...], repair: bool) -> None:

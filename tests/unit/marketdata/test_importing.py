@@ -4,10 +4,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tradewind.marketdata.errors import MarketDataError
 from tradewind.marketdata.importing import ImportOptions, ImportRejected, import_file, mapping_from_text
-from tradewind.marketdata.models import Adjustment, DataKind
+from tradewind.marketdata.models import Adjustment, Bar, DataKind
 from tradewind.marketdata.parquet import to_parquet_bytes
 from tradewind.marketdata.timeframe import Timeframe
 
@@ -262,3 +264,50 @@ def test_user_errors(tmp_path: Path, write_csv) -> None:
         import_file(corrupt, DAILY)
     with pytest.raises(ValueError, match="unknown time zone"):
         ImportOptions(timezone="Mars/Olympus")
+
+
+CORRUPTIONS = {
+    "high_below": lambda r: {**r, "High": str(float(r["Low"]) - 0.5)},
+    "negative_volume": lambda r: {**r, "Volume": "-3"},
+    "unparseable": lambda r: {**r, "Close": "n/a"},
+    "bad_date": lambda r: {**r, "Date": "2020-13-45"},
+    "zero_price": lambda r: {**r, "Open": "0"},
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    count=st.integers(1, 40),
+    damage=st.dictionaries(st.integers(0, 39), st.sampled_from(sorted(CORRUPTIONS)), max_size=12),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_every_corrupted_line_is_reported_and_repair_leaves_only_valid_bars(
+    write_csv, count: int, damage: dict[int, str], seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(count):
+        o, c = rng.uniform(10, 20, 2)
+        rows.append({"Date": (pd.Timestamp("2020-01-01") + pd.Timedelta(days=i)).strftime("%Y-%m-%d"),
+                     "Open": f"{o:.4f}", "High": f"{max(o, c) + 1:.4f}", "Low": f"{min(o, c) - 1:.4f}",
+                     "Close": f"{c:.4f}", "Volume": str(int(rng.integers(0, 1000)))})  # fmt: skip
+    damaged = {i: kind for i, kind in damage.items() if i < count}
+    for i, kind in damaged.items():
+        rows[i] = CORRUPTIONS[kind](rows[i])
+    text = "Date,Open,High,Low,Close,Volume\n" + "\n".join(",".join(r.values()) for r in rows)
+    path = write_csv(text)
+    expected_lines = sorted(i + 2 for i in damaged)
+    if damaged:
+        with pytest.raises(ImportRejected) as caught:
+            import_file(path, DAILY)
+        assert sorted(i.line for i in caught.value.report.issues) == expected_lines
+    if len(damaged) == count and all(k != "high_below" for k in damaged.values()):
+        with pytest.raises(MarketDataError, match="no valid rows"):
+            import_file(path, ImportOptions(timeframe=Timeframe.D1, repair=True))
+        return
+    repaired = import_file(path, ImportOptions(timeframe=Timeframe.D1, repair=True))
+    assert sorted(i.line for i in repaired.report.issues) == expected_lines
+    kept_fixed = sum(1 for k in damaged.values() if k == "high_below")
+    assert len(repaired.frame) == count - len(damaged) + kept_fixed
+    for record in repaired.frame.to_dict("records"):
+        Bar(symbol="T", timeframe=Timeframe.D1, **record)  # raises if any invariant is broken
