@@ -22,7 +22,7 @@ from tradewind.ledger.models import (
     TransferRequest,
 )
 from tradewind.ledger.ports import CommitPlan, LedgerRepository, PendingClosedError, TransferExistsError
-from tradewind.ledger.service import AdminTransferRequest, Ledger
+from tradewind.ledger.service import AccountChange, AdminTransferRequest, Ledger
 
 OMNIBUS = chart.omnibus("USD")
 ALICE = chart.investor_cash("alice", "USD")
@@ -151,3 +151,34 @@ def test_audit_records_are_written_with_the_transfer_and_never_overwritten(ledge
         ledger.transfer(clashing, audit=AuditRecord.model_validate(audit.model_dump()))
     assert [a.reason for a in ledger.audit_trail(clock().date())] == [request.reason]
     assert ledger.balance(ALICE).posted == 300
+
+
+def test_an_operator_changes_an_account_flag_with_an_audit_record(ledger: Ledger, clock: ManualClock) -> None:
+    house = chart.fee_income("USD")
+    credit(ledger, "t-1", 100)
+    change = AccountChange(
+        id="c-1", account_id=ALICE, actor="ops-1", reason="allow an overdraft for the migration", non_negative=False
+    )
+    assert ledger.change_account(change).non_negative is False
+    assert ledger.change_account(change).non_negative is False  # a repeat changes nothing and audits nothing
+    ledger.transfer(
+        TransferRequest(
+            id="overdraft",
+            legs=(
+                Leg(account_id=ALICE, amount=-300, currency="USD"),
+                Leg(account_id=house, amount=300, currency="USD"),
+            ),
+        )
+    )
+    back = change.model_copy(update={"id": "c-2", "non_negative": True, "reason": "migration is over, close it"})
+    with pytest.raises(InvalidTransferError, match="below zero"):
+        ledger.change_account(back)
+    with pytest.raises(InvalidTransferError, match="sharded"):
+        ledger.change_account(back.model_copy(update={"account_id": house}))
+    credit(ledger, "t-2", 200)
+    assert ledger.change_account(back).non_negative is True
+    audit = ledger.audit_trail(clock().date())
+    assert [(a.action, a.subject["non_negative"]) for a in audit] == [
+        ("ledger.account_change", "false"),
+        ("ledger.account_change", "true"),
+    ]

@@ -136,6 +136,36 @@ class DynamoLedgerRepository:
         item = self._db.get_item(TableName=self._table, Key=_account_key(account_id), ConsistentRead=True).get("Item")
         return None if item is None else Account.model_validate_json(item["doc"]["S"])
 
+    def replace_account(self, current: Account, changed: Account, audit: AuditRecord) -> bool:
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": _account_key(current.id),
+                            "UpdateExpression": "SET doc = :new",
+                            "ConditionExpression": "doc = :old",
+                            "ExpressionAttributeValues": {
+                                ":new": _s(changed.model_dump_json()),
+                                ":old": _s(current.model_dump_json()),
+                            },
+                        }
+                    },
+                    self._audit_put(audit),
+                ]
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = _reasons(error)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return False
+            if reasons[1:2] == ["ConditionalCheckFailed"]:
+                raise InvalidTransferError(f"audit record id {audit.id!r} is already used") from None
+            raise ConcurrentWriteError(f"account {current.id!r} collided with a concurrent write: {reasons}") from None
+        return True
+
     # Transfers ----------------------------------------------------------------
 
     def commit(self, plan: CommitPlan) -> None:

@@ -67,6 +67,16 @@ class InMemoryLedgerRepository:
     def get_account(self, account_id: str) -> Account | None:
         return self._accounts.get(account_id)
 
+    def replace_account(self, current: Account, changed: Account, audit: AuditRecord) -> bool:
+        with self._lock:
+            if self._accounts.get(current.id) != current:
+                return False
+            if audit.id in self._audit:
+                raise InvalidTransferError(f"audit record id {audit.id!r} is already used")
+            self._accounts[current.id] = changed
+            self._audit[audit.id] = audit
+            return True
+
     def commit(self, plan: CommitPlan) -> None:
         with self._lock:
             if plan.record.id in self._transfers:

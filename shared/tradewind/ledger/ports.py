@@ -81,6 +81,10 @@ class LedgerRepository(Protocol):
 
     def get_account(self, account_id: str) -> Account | None: ...
 
+    def replace_account(self, current: Account, changed: Account, audit: AuditRecord) -> bool:
+        """Store `changed` with its audit record atomically, if the stored account is still `current`."""
+        ...
+
     def commit(self, plan: CommitPlan) -> None:
         """Apply the plan atomically or raise TransferExistsError, InsufficientFundsError,
         AccountNotFoundError or PendingClosedError, leaving everything untouched."""

@@ -83,6 +83,16 @@ class AdminTransferRequest(Frozen):
     currency: Currency
 
 
+class AccountChange(Frozen):
+    """An operator changing an account's flags; `id` names the change (and its audit record)."""
+
+    id: Id
+    account_id: Id
+    actor: Id
+    reason: str = Field(min_length=10, max_length=1000)
+    non_negative: bool
+
+
 class Ledger:
     def __init__(self, repository: LedgerRepository, clock: Clock = utc_now) -> None:
         self._repo = repository
@@ -100,6 +110,30 @@ class Ledger:
         if not stored.same_attributes(account):
             raise AccountConflictError(f"account {account.id!r} already exists with other attributes")
         return stored
+
+    def change_account(self, change: AccountChange) -> Account:
+        """Set an account's flags, with the audit record in the same commit; a repeat is a no-op."""
+        for _ in range(_COMMIT_ATTEMPTS):
+            current = self.account(change.account_id)
+            if current.non_negative == change.non_negative:
+                return current
+            if change.non_negative:
+                if current.shards > 1:
+                    raise InvalidTransferError("a sharded account cannot be flagged non-negative")
+                if self._repo.balance(current).available < 0:
+                    raise InvalidTransferError(f"account {current.id!r} is below zero: it cannot be made non-negative")
+            changed = current.model_copy(update={"non_negative": change.non_negative})
+            audit = AuditRecord(
+                id=f"account.{change.id}",
+                actor=change.actor,
+                action="ledger.account_change",
+                reason=change.reason,
+                at=self._clock(),
+                subject={"account_id": current.id, "non_negative": str(change.non_negative).lower()},
+            )
+            if self._repo.replace_account(current, changed, audit):
+                return changed
+        raise ConcurrentWriteError(f"account {change.account_id!r} kept changing; try again")
 
     def find_account(self, account_id: str) -> Account | None:
         return self._repo.get_account(account_id)
