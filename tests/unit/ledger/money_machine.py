@@ -36,8 +36,10 @@ from tradewind.ledger.models import (
 )
 from tradewind.ledger.ports import LedgerRepository
 from tradewind.ledger.records import RecordStore
+from tradewind.ledger.service import AdminTransferRequest
 from tradewind.payments.deposits import DepositError, DepositRequest, RefundCommand
 from tradewind.payments.provider import PaymentKind, PaymentStatus
+from tradewind.payments.schedules import Frequency, ScheduleRequest
 from tradewind.payments.webhooks import WebhookRejectedError, sign
 from tradewind.payments.wiring import assemble
 from tradewind.payments.withdrawals import Limit, StepUpProof, WithdrawalError, WithdrawalPolicy, WithdrawalRequest
@@ -262,8 +264,52 @@ class MoneyMachine(RuleBasedStateMachine):
 
     @rule(hours=st.integers(1, 24 * 5))
     def time_passes(self, hours: int) -> None:
+        """The periodic job: scheduled payments, hold expiry, withdrawal recovery."""
         self.clock.advance(timedelta(hours=hours))
-        self.ledger.expire_due()
+        self.money.run_due(self.clock())
+        self.collect_events()
+
+    @rule(
+        payer=st.sampled_from(USERS),
+        payee=st.sampled_from(USERS),
+        amount=amounts,
+        frequency=st.sampled_from(list(Frequency)),
+        hours=st.integers(0, 48),
+    )
+    def schedule_payment(self, payer: str, payee: str, amount: int, frequency: Frequency, hours: int) -> None:
+        self.money.schedules.create(
+            ScheduleRequest(
+                id=self.next_id("sched"),
+                owner=payer,
+                kind="transfer",
+                amount=amount,
+                currency=USD,
+                from_account=chart.investor_cash(payer, USD),
+                to_account=chart.investor_cash(payee, USD),
+                first_run_at=self.clock() + timedelta(hours=hours),
+                frequency=frequency,
+                occurrences=3,
+            )
+        )
+
+    @rule(user=st.sampled_from(USERS), amount=amounts, to_platform=st.booleans())
+    def operator_transfer(self, user: str, amount: int, to_platform: bool) -> None:
+        accounts = (chart.omnibus(USD), chart.investor_cash(user, USD))
+        source, target = reversed(accounts) if to_platform else accounts
+        request = AdminTransferRequest(
+            id=self.next_id("adm"),
+            actor="ops-1",
+            reason="operator correction in the machine",
+            from_account=source,
+            to_account=target,
+            amount=amount,
+            currency=USD,
+        )
+        try:
+            self.ledger.admin_transfer(request)
+        except InsufficientFundsError:
+            return
+        self.replays.append(lambda: self.ledger.admin_transfer(request))
 
     @rule(sender=st.sampled_from(USERS), receiver=st.sampled_from(USERS), amount=amounts)
     def transfer(self, sender: str, receiver: str, amount: int) -> None:
