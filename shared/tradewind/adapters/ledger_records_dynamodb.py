@@ -94,13 +94,19 @@ class DynamoRecordStore:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def query_index(self, index_pk: str, upto: str, limit: int) -> list[StoredRecord]:
-        page = self._db.query(
-            TableName=self._table,
-            IndexName=INDEX,
-            KeyConditionExpression="gsi1pk = :pk AND gsi1sk <= :upto",
-            ExpressionAttributeValues={":pk": {"S": index_pk}, ":upto": {"S": upto}},
-            Limit=limit,
-        )
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": INDEX,
+            "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk <= :upto",
+            "ExpressionAttributeValues": {":pk": {"S": index_pk}, ":upto": {"S": upto}},
+        }
+        keys: list[tuple[str, str]] = []
+        while len(keys) < limit:
+            page = self._db.query(**kwargs, Limit=limit - len(keys))
+            keys += [(item["pk"]["S"], item["sk"]["S"]) for item in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         # The index is eventually consistent: re-read each document from the table.
-        found = (self.get(item["pk"]["S"], item["sk"]["S"]) for item in page["Items"])
+        found = (self.get(pk, sk) for pk, sk in keys)
         return [record for record in found if record is not None]
