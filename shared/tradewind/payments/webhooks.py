@@ -75,7 +75,10 @@ class WebhookVerifier:
     def verify(self, body: bytes, header: str | None, now: datetime) -> WebhookEvent:
         """Authenticate one delivery and parse it; raise WebhookRejectedError (logged) otherwise."""
         timestamp, digests = self._parse(header)
-        sent_at = datetime.fromtimestamp(timestamp, now.tzinfo)
+        try:
+            sent_at = datetime.fromtimestamp(timestamp, now.tzinfo)
+        except (OverflowError, OSError, ValueError):
+            self._reject("malformed signature header")
         if abs(now - sent_at) > self._tolerance:
             self._reject("timestamp outside the tolerance window", sent_at=sent_at.isoformat())
         expected = [sign(secret, body, timestamp).split("v1=", 1)[1] for secret in self._secrets]
