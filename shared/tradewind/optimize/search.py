@@ -136,19 +136,14 @@ def candidates(strategy: Strategy, request: OptimizeRequest) -> list[dict[str, f
         ]
     rng = np.random.default_rng(request.seed)
     count = min(request.samples, total)
-    picks = (
-        rng.choice(total, size=count, replace=False)
-        if total <= 10 * MAX_COMBINATIONS
-        else rng.integers(0, total, count)
-    )
-    out = []
-    for flat in picks:
-        point, rest = {}, int(flat)
-        for d in reversed(dims):
-            rest, index = divmod(rest, len(d.values))
-            point[d.path] = d.values[index]
-        out.append({d.path: point[d.path] for d in dims})
-    return out
+    if total <= 10 * MAX_COMBINATIONS:  # sample grid positions without repeats
+        indices = [np.unravel_index(flat, [len(d.values) for d in dims]) for flat in rng.choice(total, count, False)]
+    else:  # too many to enumerate: draw each dimension, skipping the rare repeat
+        drawn: dict[tuple[int, ...], None] = {}
+        while len(drawn) < count:
+            drawn.setdefault(tuple(int(rng.integers(0, len(d.values))) for d in dims))
+        indices = list(drawn)
+    return [{d.path: d.values[int(k)] for d, k in zip(dims, index, strict=True)} for index in indices]
 
 
 def evaluate_all(

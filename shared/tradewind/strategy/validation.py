@@ -129,8 +129,7 @@ def _check_indicator(path: str, indicator: Indicator, spec: IndicatorSpec) -> It
     for key, value in {**positional, **indicator.params}.items():
         if key not in names:
             continue
-        candidates = value.candidates() if isinstance(value, ParamRange) else (value,)
-        for candidate in candidates:
+        for candidate in _probes(value):
             try:
                 catalog.resolve_params(spec, {key: candidate})
             except IndicatorError as exc:
@@ -144,6 +143,15 @@ def _check_indicator(path: str, indicator: Indicator, spec: IndicatorSpec) -> It
             )
         elif column not in PRICE_COLUMNS:
             yield Issue(path=f"{path}.inputs.{key}", message=f"unknown price column {column!r}")
+
+
+def _probes(value: float | ParamRange) -> tuple[float, ...]:
+    """The values that decide whether a range is valid: its ends and its first fraction, if any."""
+    if not isinstance(value, ParamRange):
+        return (value,)
+    values = value.candidates()
+    fraction = next((v for v in values if v != int(v)), None)
+    return (min(values), max(values), *(() if fraction is None else (fraction,)))
 
 
 class _References:

@@ -19,7 +19,7 @@ from tradewind.optimize.overfitting import deflated_sharpe, expected_max_sharpe
 from tradewind.optimize.search import Constraint, OptimizeRequest, SearchMethod, candidates, optimize
 from tradewind.optimize.space import bind, dimensions
 from tradewind.optimize.walkforward import WalkForward, walk_forward
-from tradewind.strategy.validation import load_strategy
+from tradewind.strategy.validation import load_strategy, parse_strategy
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples" / "strategies"
@@ -55,6 +55,33 @@ def test_grid_and_random_candidates() -> None:
     assert len(random) == 25 and len({tuple(p.values()) for p in random}) == 25
     assert random == candidates(strategy, OptimizeRequest(method=SearchMethod.RANDOM, samples=25, seed=3))
     assert all(p in grid for p in random)
+
+
+def test_random_search_over_a_space_too_large_to_enumerate() -> None:
+    wide = {"min": 0, "max": 99, "step": 1}
+    strategy = parse_strategy(
+        {
+            "name": "wide",
+            "universe": {"symbols": ["X"]},
+            "long": {
+                "entry": {
+                    "all": [
+                        {"gt": ["close", wide]},
+                        {"lt": ["close", wide]},
+                        {"gt": ["open", wide]},
+                        {"lt": ["open", wide]},
+                    ]
+                }
+            },
+        }
+    )
+    with pytest.raises(ValueError, match="use --method random"):
+        candidates(strategy, OptimizeRequest())
+    points = candidates(strategy, OptimizeRequest(method=SearchMethod.RANDOM, samples=500, seed=9))
+    assert len({tuple(p.values()) for p in points}) == 500
+    assert all(
+        set(p) == {f"long.entry.all[{i}].{op}[1]" for i, op in enumerate(("gt", "lt", "gt", "lt"))} for p in points
+    )
 
 
 def test_run_chunk_scores_equal_the_backtest(nvda: dict[str, pd.DataFrame]) -> None:
