@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from tradewind.backtest.engine import BacktestOptions, prepare, simulate_strategy
 from tradewind.execution import layout as L
 from tradewind.execution.live import LiveSession
+from tradewind.execution.policy import FillTiming
 from tradewind.strategy.model import Strategy
 from tradewind.strategy.validation import load_strategy
 
@@ -26,8 +27,10 @@ def _strategy(name: str, symbol: str = "NVDA") -> Strategy:
     return strategy.model_copy(update={"universe": universe})
 
 
-def _replay(strategy: Strategy, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    session = LiveSession(strategy, OPTIONS.broker(strategy), OPTIONS.cash)
+def _replay(
+    strategy: Strategy, frame: pd.DataFrame, options: BacktestOptions = OPTIONS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    session = LiveSession(strategy, options.broker(strategy), options.cash, options.fill)
     symbol = strategy.universe.symbols[0]
     times = pd.DatetimeIndex(frame["time"]).as_unit("ns").asi8
     signals, fills, equity = [], [], []
@@ -47,6 +50,18 @@ def test_live_replay_equals_the_backtest(name: str, nvda: pd.DataFrame) -> None:
     strategy = _strategy(name)
     run = simulate_strategy(strategy, prepare({"NVDA": frame}), OPTIONS)
     signals, fills, equity = _replay(strategy, frame)
+    assert run.fills.shape[0] > 0
+    assert np.array_equal(signals, run.signals[:, :, 0])
+    assert np.array_equal(fills, run.fills)
+    assert np.array_equal(equity, run.equity)
+
+
+def test_live_replay_with_fills_at_the_close(nvda: pd.DataFrame) -> None:
+    frame = nvda.iloc[:700].reset_index(drop=True)
+    strategy = _strategy("rsi_reversal")
+    options = OPTIONS.model_copy(update={"fill": FillTiming.CLOSE})
+    run = simulate_strategy(strategy, prepare({"NVDA": frame}), options)
+    signals, fills, equity = _replay(strategy, frame, options)
     assert run.fills.shape[0] > 0
     assert np.array_equal(signals, run.signals[:, :, 0])
     assert np.array_equal(fills, run.fills)
