@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from tradewind.adapters.market_store_local import local_market_store
-from tradewind.backtest.data import load_bars, symbol_of
+from tradewind.backtest.data import is_file_source, load_bars, symbol_of
 from tradewind.backtest.engine import BacktestError, BacktestOptions
 from tradewind.backtest.report import BacktestReport, backtest
 from tradewind.cli.errors import CliError
@@ -121,7 +121,6 @@ def _inputs(
             strategy = Strategy.model_validate(document)
         except ValidationError as exc:
             raise CliError(f"--timeframe {timeframe}: {_one_line(exc)}") from None
-    store = local_market_store(args.store or get_settings().data_dir)
     data: dict[str, pd.DataFrame] = {}
     for loaded, item in enumerate(args.data):
         progress(loaded, len(args.data) + 1)
@@ -131,6 +130,7 @@ def _inputs(
         if symbol in data:
             raise CliError(f"--data gives {symbol} twice")
         try:
+            store = None if is_file_source(source) else local_market_store(args.store or get_settings().data_dir)
             data[symbol] = load_bars(source, timeframe, store, args.start, args.end)
         except (MarketDataError, ValueError, OSError) as exc:
             raise CliError(f"--data {item}: {exc}") from None
