@@ -82,7 +82,7 @@ class OptimizeRequest(BaseModel):
     )
     constraints: tuple[Constraint, ...] = ()
     workers: int | None = Field(default=None, ge=1, le=256)
-    chunk_size: int = Field(default=50, ge=1)
+    chunk_size: int | None = Field(default=None, ge=1, description="sets per task; default: 4 tasks per worker")
 
     @field_validator("objective")
     @classmethod
@@ -155,8 +155,12 @@ def evaluate_all(
     *,
     progress: Progress,
 ) -> list[Row]:
-    chunks = [param_sets[i : i + request.chunk_size] for i in range(0, len(param_sets), request.chunk_size)]
-    workers = min(request.workers or os.cpu_count() or 1, len(chunks))
+    # Each task aligns the bars and computes its indicators once: few large tasks beat many small ones,
+    # while four per worker keep the progress bar moving and the load balanced.
+    workers = request.workers or os.cpu_count() or 1
+    size = request.chunk_size or max(1, -(-len(param_sets) // (4 * workers)))
+    chunks = [param_sets[i : i + size] for i in range(0, len(param_sets), size)]
+    workers = min(workers, len(chunks))
     rows: list[Row] = []
     progress(0, len(param_sets))
     if workers <= 1:

@@ -49,6 +49,9 @@ class Universe(_Model):
 
     @model_validator(mode="after")
     def _higher(self) -> Universe:
+        stray = sorted(set(self.fractional_symbols) - set(self.symbols))
+        if stray:
+            raise ValueError(f"fractional_symbols not in symbols: {', '.join(stray)}")
         for tf in self.higher_timeframes:
             if tf.nominal_seconds <= self.timeframe.nominal_seconds:
                 raise ValueError(f"higher timeframe {tf} is not above {self.timeframe}")

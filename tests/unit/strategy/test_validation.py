@@ -88,6 +88,11 @@ def test_risk_sizing_needs_a_stop() -> None:
     assert _issues(doc) == ["execution: Value error, risk_percent sizing needs exits.stop_loss to measure the risk"]
 
 
+def test_fractional_symbols_belong_to_the_universe() -> None:
+    doc = _doc(universe={"symbols": ["NVDA"], "fractional_symbols": ["BTC-USD"]})
+    assert _issues(doc) == ["universe: Value error, fractional_symbols not in symbols: BTC-USD"]
+
+
 def test_shorthand_indicators() -> None:
     assert Indicator.model_validate("STOCH(14, 3, slowd_period=5)").model_dump() == {
         "function": "STOCH",
