@@ -60,7 +60,8 @@ def parse_strategy(data: Any) -> Strategy:
     try:
         strategy = Strategy.model_validate(data)
     except ValidationError as exc:
-        raise StrategyInvalid([Issue(path=_path(e["loc"]), message=e["msg"]) for e in exc.errors()]) from None
+        issues = [Issue(path=_path(e["loc"]), message=e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        raise StrategyInvalid(issues) from None
     issues = list(check(strategy))
     if issues:
         raise StrategyInvalid(issues)

@@ -85,12 +85,12 @@ def test_ranges_are_checked_value_by_value() -> None:
 
 def test_risk_sizing_needs_a_stop() -> None:
     doc = _doc(execution={"size": {"mode": "risk_percent", "value": 1}})
-    assert _issues(doc) == ["execution: Value error, risk_percent sizing needs exits.stop_loss to measure the risk"]
+    assert _issues(doc) == ["execution: risk_percent sizing needs exits.stop_loss to measure the risk"]
 
 
 def test_fractional_symbols_belong_to_the_universe() -> None:
     doc = _doc(universe={"symbols": ["NVDA"], "fractional_symbols": ["BTC-USD"]})
-    assert _issues(doc) == ["universe: Value error, fractional_symbols not in symbols: BTC-USD"]
+    assert _issues(doc) == ["universe: fractional_symbols not in symbols: BTC-USD"]
 
 
 def test_shorthand_indicators() -> None:
