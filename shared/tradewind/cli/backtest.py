@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
@@ -195,7 +196,7 @@ def _optimize(args: argparse.Namespace) -> int:
     try:
         if windows is not None:
             found = walk_forward(strategy, data, options, request, windows, progress=progress)
-            result: dict[str, object] = found.to_dict()
+            result: dict[str, Any] = found.to_dict()
         else:
             result = optimize(strategy, data, options, request, progress=progress).to_dict(top=args.top)
     except (BacktestError, ValueError) as exc:
@@ -223,13 +224,37 @@ def _one_line(exc: ValidationError) -> str:
     )
 
 
-def _print_optimization(result: dict[str, object]) -> None:
-    for key, value in result.items():
-        if isinstance(value, list):
-            print(f"{key}:")
-            for row in value:
-                print(f"  {json.dumps(row, default=str)}")
-        elif isinstance(value, dict):
-            print(f"{key}: {json.dumps(value, default=str)}")
-        else:
-            print(f"{key}: {value}")
+_COLUMNS = ("trades", "return_pct", "sharpe", "max_drawdown_pct", "win_rate_pct", "profit_factor")
+
+
+def _number(value: object) -> str:
+    return f"{value:,.2f}" if isinstance(value, float) else "-" if value is None else str(value)
+
+
+def _print_optimization(result: dict[str, Any]) -> None:
+    if "windows" in result:
+        print(f"walk-forward, objective {result['objective']}: {len(result['windows'])} windows")
+        for window in result["windows"]:
+            print(
+                f"  test {window['test_start'][:10]} .. {window['test_end'][:10]}"
+                f"  out-of-sample {window['out_of_sample_return_pct']:8.2f} %  params {window['params']}"
+            )
+        print(
+            f"stitched out of sample: return {result['return_pct']:.2f} %, sharpe {_number(result['sharpe'])},"
+            f" max drawdown {result['max_drawdown_pct']:.2f} %"
+        )
+        return
+    print(
+        f"{result['method']} search, objective {result['objective']}"
+        f"{', ' + ', '.join(result['constraints']) if result['constraints'] else ''}:"
+        f" {result['feasible']} of {result['evaluated']} parameter sets feasible"
+    )
+    names = list(result["dimensions"])
+    print("  " + "  ".join(f"{n.rsplit('.', 1)[-1]:>14}" for n in names) + "".join(f"{c:>18}" for c in _COLUMNS))
+    for row in result["ranked"]:
+        params = "  ".join(f"{row['params'][n]:>14g}" for n in names)
+        print("  " + params + "".join(f"{_number(row[c]):>18}" for c in _COLUMNS))
+    guard = result["deflated_sharpe"]
+    if guard is not None:
+        verdict = "the winner beats luck" if guard >= 0.95 else "the winner is not distinguishable from luck"
+        print(f"deflated Sharpe ratio of the winner: {guard:.3f} ({verdict} at 0.95)")

@@ -157,6 +157,37 @@ def test_walk_forward_stitches_out_of_sample_windows(nvda: dict[str, pd.DataFram
         walk_forward(strategy, nvda, OPTIONS, request, WalkForward(train_bars=1400, test_bars=200))
 
 
+def test_cli_optimize_table_and_walk_forward(capsys: pytest.CaptureFixture[str]) -> None:
+    args = [
+        "optimize",
+        str(EXAMPLES / "sma_cross.json"),
+        "--data",
+        str(NVDA_CSV),
+        "--to",
+        "2004-12-31",
+        "--workers",
+        "1",
+    ]
+    assert main([*args, "--method", "random", "--samples", "5", "--top", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "random search, objective sharpe: 5 of 5 parameter sets feasible"
+    assert lines[1].split() == [
+        "timeperiod",
+        "timeperiod",
+        "trades",
+        "return_pct",
+        "sharpe",
+        "max_drawdown_pct",
+        "win_rate_pct",
+        "profit_factor",
+    ]
+    assert len(lines) == 5 and lines[4].startswith("deflated Sharpe ratio of the winner: ")
+    assert main([*args, "--method", "random", "--samples", "2", "--walk-forward", "600:300"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "walk-forward, objective sharpe: 2 windows"  # 1,496 bars: tests start at 600 and 900
+    assert out[-1].startswith("stitched out of sample: return ")
+
+
 def test_cli_optimize_json(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["optimize", str(EXAMPLES / "sma_cross.json"), "--data", str(NVDA_CSV), "--to", "2004-12-31"]
     code = main(
