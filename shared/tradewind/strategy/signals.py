@@ -45,7 +45,7 @@ from tradewind.strategy.conditions import (
     Operand,
     Within,
 )
-from tradewind.strategy.model import Indicator, Strategy
+from tradewind.strategy.model import PRICE_COLUMNS, Indicator, Strategy
 from tradewind.strategy.ranges import ParamRange, fixed
 
 Bars = Mapping[str, np.ndarray]
@@ -119,7 +119,7 @@ class _Evaluator:
             return np.array(fixed(operand))  # 0-d: broadcasts against the series it meets
         base, _, timeframe = operand.partition("@")
         name, _, output = base.partition(".")
-        if name in self._bars:
+        if name in PRICE_COLUMNS:
             series = (
                 np.asarray(self._bars[name], dtype=np.float64) if not timeframe else self._bars_at(timeframe)[0][name]
             )

@@ -64,3 +64,10 @@ def test_a_weekly_value_is_seen_only_after_its_week() -> None:
     # Monday to Saturday do not see a weekly close, Sunday's close and every later bar do.
     assert not entries[:6].any()
     assert entries[6:].all()
+
+
+def test_an_indicator_may_be_called_time() -> None:
+    closes = np.linspace(100.0, 90.0, 20)
+    strategy = _strategy(indicators={"time": "SMA(3)"}, long={"entry": {"lt": ["close", "time"]}})
+    run = simulate_strategy(strategy, prepare({"AAA": _frame(closes)}), BacktestOptions())
+    assert run.signals[0, :2, 0].tolist() == [0, 0] and run.signals[0, 2:, 0].all()
