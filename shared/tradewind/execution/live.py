@@ -13,16 +13,18 @@ backtest's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from tradewind.execution import layout as L
 from tradewind.execution.account import Account, Market
 from tradewind.execution.costs import BrokerProfile
 from tradewind.execution.policy import FillTiming
 from tradewind.execution.program import compile_policy
+from tradewind.marketdata.models import Bar
 from tradewind.strategy.model import Strategy
 from tradewind.strategy.signals import evaluate
 
@@ -59,19 +61,28 @@ class LiveSession:
         self._signals = np.zeros((L.N_SIGNALS, 0, len(self.symbols)), dtype=np.uint8)
         self._aux = np.zeros((L.N_AUX, 0, len(self.symbols)))
 
-    def on_bars(self, time_ns: int, bars: Mapping[str, Mapping[str, float]]) -> Step:
-        """Play the slot opening at `time_ns` (UTC ns); `bars` maps symbol -> open/high/low/close/volume."""
-        if self._times and time_ns <= self._times[-1]:
-            raise ValueError("bars must arrive in time order, one slot at a time")
-        unknown = set(bars) - set(self.symbols)
+    def on_bars(self, bars: Sequence[Bar]) -> Step:
+        """Play one time slot: the closed bars of some or all of the universe's symbols, all opening then."""
+        if not bars:
+            raise ValueError("a slot needs at least one bar")
+        slot = bars[0].time
+        by_symbol = {bar.symbol: bar for bar in bars}
+        if len(by_symbol) != len(bars) or any(bar.time != slot for bar in bars):
+            raise ValueError("a slot holds one bar per symbol, all with the same open time")
+        unknown = set(by_symbol) - set(self.symbols)
         if unknown:
             raise ValueError(f"not in the strategy's universe: {', '.join(sorted(unknown))}")
+        if any(bar.timeframe is not self.strategy.universe.timeframe for bar in bars):
+            raise ValueError(f"the strategy trades {self.strategy.universe.timeframe} bars")
+        time_ns = int(pd.Timestamp(slot).value)
+        if self._times and time_ns <= self._times[-1]:
+            raise ValueError("bars must arrive in time order, one slot at a time")
         self._times.append(time_ns)
-        bar = len(self._times) - 1
+        bar_index = len(self._times) - 1
         for j, symbol in enumerate(self.symbols):
-            values = bars.get(symbol)
+            found = by_symbol.get(symbol)
             for column in _COLUMNS:
-                self._columns[column][j].append(np.nan if values is None else float(values.get(column, 0.0)))
+                self._columns[column][j].append(np.nan if found is None else float(getattr(found, column)))
         times = np.array(self._times, dtype=np.int64)
         signals = np.zeros((L.N_SIGNALS, 1, len(self.symbols)), dtype=np.uint8)
         aux = np.full((L.N_AUX, 1, len(self.symbols)), np.nan)
@@ -95,7 +106,8 @@ class LiveSession:
             closes=np.array(self._columns["close"]).T.copy(),
         )
         fills = self._account.step(market, self._signals, self._aux)
-        return Step(bar=bar, signals=signals[:, 0, :].copy(), fills=fills, equity=float(self._account.equity[bar]))
+        equity = float(self._account.equity[bar_index])
+        return Step(bar=bar_index, signals=signals[:, 0, :].copy(), fills=fills, equity=equity)
 
     def working_orders(self) -> list[WorkingOrder]:
         """Entry orders placed and not yet filled, cancelled or expired."""

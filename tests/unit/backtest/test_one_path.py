@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +14,8 @@ from tradewind.backtest.engine import BacktestOptions, prepare, simulate_strateg
 from tradewind.execution import layout as L
 from tradewind.execution.live import LiveSession
 from tradewind.execution.policy import FillTiming
+from tradewind.marketdata.models import Bar
+from tradewind.marketdata.timeframe import Timeframe
 from tradewind.strategy.model import Strategy
 from tradewind.strategy.validation import load_strategy
 
@@ -21,9 +25,9 @@ NAMES = ("sma_cross", "rsi_reversal", "stoch_engulfing_ladder")
 OPTIONS = BacktestOptions(cash=10_000.0, commission=0.002)
 
 
-def _strategy(name: str, symbol: str = "NVDA") -> Strategy:
+def _strategy(name: str, symbol: str = "NVDA", timeframe: Timeframe = Timeframe.D1) -> Strategy:
     strategy = load_strategy(EXAMPLES / f"{name}.json")
-    universe = strategy.universe.model_copy(update={"symbols": (symbol,)})
+    universe = strategy.universe.model_copy(update={"symbols": (symbol,), "timeframe": timeframe})
     return strategy.model_copy(update={"universe": universe})
 
 
@@ -32,12 +36,12 @@ def _replay(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     session = LiveSession(strategy, options.broker(strategy), options.cash, options.fill)
     symbol = strategy.universe.symbols[0]
-    times = pd.DatetimeIndex(frame["time"]).as_unit("ns").asi8
+    timeframe = strategy.universe.timeframe
     signals, fills, equity = [], [], []
-    for i, row in enumerate(frame.itertuples(index=False)):
-        step = session.on_bars(
-            int(times[i]), {symbol: {c: getattr(row, c) for c in ("open", "high", "low", "close", "volume")}}
-        )
+    for row in frame.itertuples(index=False):
+        values = {c: getattr(row, c) for c in ("open", "high", "low", "close", "volume")}
+        bar = Bar(symbol=symbol, timeframe=timeframe, time=row.time.to_pydatetime(), **values)
+        step = session.on_bars([bar])
         signals.append(step.signals[:, 0])
         fills.extend(step.fills)
         equity.append(step.equity)
@@ -70,7 +74,7 @@ def test_live_replay_with_fills_at_the_close(nvda: pd.DataFrame) -> None:
 
 def test_live_replay_on_intraday_bars(index_5m: pd.DataFrame) -> None:
     frame = index_5m.iloc[:700].reset_index(drop=True)
-    strategy = _strategy("sma_cross", "INDEX")
+    strategy = _strategy("sma_cross", "INDEX", Timeframe.M5)
     run = simulate_strategy(strategy, prepare({"INDEX": frame}), OPTIONS)
     signals, fills, equity = _replay(strategy, frame)
     assert run.fills.shape[0] > 4
@@ -79,14 +83,25 @@ def test_live_replay_on_intraday_bars(index_5m: pd.DataFrame) -> None:
     assert np.array_equal(equity, run.equity)
 
 
-def test_live_session_refuses_out_of_order_and_unknown_symbols() -> None:
-    session = LiveSession(_strategy("sma_cross"), OPTIONS.broker(_strategy("sma_cross")), 1000.0)
-    bar = {"open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "volume": 0.0}
-    session.on_bars(10, {"NVDA": bar})
-    with pytest.raises(ValueError, match="time order"):
-        session.on_bars(10, {"NVDA": bar})
-    with pytest.raises(ValueError, match="not in the strategy's universe"):
-        session.on_bars(20, {"MSFT": bar})
+def test_live_session_refuses_bad_slots_and_keeps_its_history() -> None:
+    strategy = _strategy("sma_cross")
+    session = LiveSession(strategy, OPTIONS.broker(strategy), 1000.0)
+
+    def bar(day: int, symbol: str = "NVDA", timeframe: Timeframe = Timeframe.D1) -> Bar:
+        moment = datetime(2024, 1, day, tzinfo=UTC)
+        return Bar(symbol=symbol, timeframe=timeframe, time=moment, open=1, high=1, low=1, close=1)
+
+    assert session.on_bars([bar(2)]).bar == 0
+    for slot, message in (
+        ([bar(2)], "time order"),
+        ([bar(3, "MSFT")], "not in the strategy's universe"),
+        ([bar(3), bar(3)], "one bar per symbol"),
+        ([bar(1, timeframe=Timeframe.W1)], "trades 1d bars"),
+        ([], "at least one bar"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            session.on_bars(slot)
+    assert session.on_bars([bar(3)]).bar == 1  # nothing refused was kept
 
 
 @pytest.fixture(scope="module")
