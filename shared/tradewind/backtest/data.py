@@ -31,13 +31,7 @@ def load_bars(
     """Canonical bars of `source` with start <= time <= end; a file is validated as `data import` would."""
     if is_file_source(source):
         frame = import_file(Path(source), ImportOptions(timeframe=timeframe)).frame
-        times = frame[frames.TIME]
-        mask = pd.Series(True, index=frame.index)
-        if start is not None:
-            mask &= times >= pd.Timestamp(start)
-        if end is not None:
-            mask &= times <= pd.Timestamp(end)
-        return frame.loc[mask].reset_index(drop=True)
+        return frames.between(frame, start, end)
     if store is None:
         raise ValueError(f"{source!r} is not a bar file and no market-data store is configured")
     if re.match(SYMBOL_PATTERN, source) is None:

@@ -7,7 +7,6 @@ import json
 import re
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from tradewind.adapters.market_store_local import local_market_store
 from tradewind.backtest.data import is_file_source, load_bars, symbol_of
 from tradewind.backtest.engine import BacktestError, BacktestOptions
 from tradewind.backtest.report import BacktestReport, backtest
+from tradewind.cli.arguments import parse_moment
 from tradewind.cli.errors import CliError
 from tradewind.execution.policy import FillTiming
 from tradewind.marketdata.errors import MarketDataError
@@ -53,8 +53,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="bar file (CSV/Parquet) or stored symbol; repeat or write SYMBOL=SOURCE for several symbols",
     )
     common.add_argument("--timeframe", choices=[t.value for t in Timeframe], help="default: the strategy's")
-    common.add_argument("--from", dest="start", type=_moment, help="first bar (ISO date or datetime, UTC)")
-    common.add_argument("--to", dest="end", type=_moment, help="last bar, inclusive")
+    common.add_argument("--from", dest="start", type=parse_moment, help="first bar (ISO date or datetime, UTC)")
+    common.add_argument("--to", dest="end", type=parse_moment, help="last bar, inclusive")
     common.add_argument("--cash", type=float, default=10_000.0, help="starting cash (default 10000)")
     common.add_argument("--commission", type=float, help="commission rate per fill, e.g. 0.002 for 0.2%%")
     common.add_argument("--fill", choices=[f.value for f in FillTiming], help="market fills: next_open or close")
@@ -82,14 +82,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="rolling windows in bars, e.g. 1000:250: optimize on TRAIN, score the next TEST, stitch the tests",
     )
     opt.set_defaults(func=_optimize)
-
-
-def _moment(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO date or datetime: {text!r}") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _progress(enabled: bool) -> Callable[[int, int], None]:

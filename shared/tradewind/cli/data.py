@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from tradewind.adapters.market_store_local import local_market_store
+from tradewind.cli.arguments import parse_moment
 from tradewind.cli.errors import CliError
 from tradewind.marketdata.errors import MarketDataError
 from tradewind.marketdata.importing import ImportOptions, ImportRejected, import_file, mapping_from_text
@@ -51,14 +51,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     show.add_argument("--to", dest="end", type=parse_moment, help="last time, inclusive")
     show.add_argument("--limit", type=int, default=_SHOW_LIMIT, help="rows printed from each end")
     show.set_defaults(func=_show)
-
-
-def parse_moment(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO date or datetime: {text!r}") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _store(args: argparse.Namespace) -> MarketStore:

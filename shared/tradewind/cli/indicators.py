@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from tradewind.adapters.market_store_local import local_market_store
-from tradewind.cli.data import parse_moment
+from tradewind.cli.arguments import parse_moment
 from tradewind.cli.errors import CliError
 from tradewind.indicators import catalog
 from tradewind.indicators.errors import IndicatorError

@@ -11,10 +11,10 @@ import argparse
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
+from tradewind.cli.arguments import parse_moment
 from tradewind.cli.errors import CliError
 from tradewind.funds.service import FundError
 from tradewind.ledger.clock import utc_now
@@ -28,14 +28,6 @@ def _services() -> MoneyServices:
     from tradewind.adapters.ledger_wiring import money_services
 
     return money_services()
-
-
-def _moment(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO date or datetime: {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _print(model: BaseModel) -> None:
@@ -64,24 +56,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     statement = commands.add_parser("statement", help="opening balance, entries and closing balance of a period")
     statement.add_argument("account")
-    statement.add_argument("--from", dest="start", type=_moment, required=True)
-    statement.add_argument("--to", dest="end", type=_moment, required=True)
+    statement.add_argument("--from", dest="start", type=parse_moment, required=True)
+    statement.add_argument("--to", dest="end", type=parse_moment, required=True)
     statement.set_defaults(func=_guarded(_statement))
 
     due = commands.add_parser("run-due", help="scheduled payments, hold expiry and withdrawal recovery, once")
-    due.add_argument("--at", type=_moment, help="the instant to run for (default: now)")
+    due.add_argument("--at", type=parse_moment, help="the instant to run for (default: now)")
     due.set_defaults(func=_guarded(_run_due))
 
     value = commands.add_parser("value", help="value a strategy pool: mark, fees, NAV, dealing")
     value.add_argument("pool")
     value.add_argument("--positions", type=int, required=True, help="market value of the positions, minor units")
-    value.add_argument("--at", type=_moment, help="valuation instant (default: now)")
+    value.add_argument("--at", type=parse_moment, help="valuation instant (default: now)")
     value.set_defaults(func=_guarded(_value))
 
     reconcile = commands.add_parser("reconcile", help="compare the ledger with PelicanPay's payments")
     reconcile.add_argument("--currency", default="USD")
-    reconcile.add_argument("--from", dest="start", type=_moment, required=True)
-    reconcile.add_argument("--to", dest="end", type=_moment, required=True)
+    reconcile.add_argument("--from", dest="start", type=parse_moment, required=True)
+    reconcile.add_argument("--to", dest="end", type=parse_moment, required=True)
     reconcile.set_defaults(func=_guarded(_reconcile))
 
     sandbox = subparsers.add_parser("pelicanpay-sandbox", help="serve the PelicanPay sandbox on loopback")

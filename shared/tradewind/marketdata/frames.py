@@ -7,6 +7,8 @@ means Parquet files, resampling and indicators never guess column names.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 
 from tradewind.marketdata.errors import MarketDataError
@@ -41,3 +43,14 @@ def empty(kind: DataKind) -> pd.DataFrame:
         pd.DataFrame({TIME: pd.DatetimeIndex([], tz="UTC"), **{c: [] for c in VALUE_COLUMNS[kind]}}),
         kind,
     )
+
+
+def between(frame: pd.DataFrame, start: datetime | None, end: datetime | None) -> pd.DataFrame:
+    """The rows with start <= time <= end (either bound optional), renumbered from 0."""
+    times = frame[TIME]
+    mask = pd.Series(True, index=frame.index)
+    if start is not None:
+        mask &= times >= pd.Timestamp(start)
+    if end is not None:
+        mask &= times <= pd.Timestamp(end)
+    return frame.loc[mask].reset_index(drop=True)

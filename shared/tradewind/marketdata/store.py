@@ -72,13 +72,7 @@ class MarketStore:
         if not parts:
             return frames.empty(key.kind)
         frame = pd.concat(parts, ignore_index=True)
-        times = frame[frames.TIME]
-        mask = pd.Series(True, index=frame.index)
-        if start is not None:
-            mask &= times >= pd.Timestamp(start)
-        if end is not None:
-            mask &= times <= pd.Timestamp(end)
-        return frame.loc[mask].reset_index(drop=True)
+        return frames.between(frame, start, end)
 
     def write(self, key: SeriesKey, frame: pd.DataFrame, source: str, adjustment: Adjustment) -> SeriesMetadata:
         """Store `frame`, replacing stored rows inside its time range and keeping the rest."""
