@@ -56,11 +56,12 @@ TABLE_ACCESS: dict[str, dict[str, Access]] = {
     "ws-default": {"connections": "read_write"},
     "market-data-consumer": {"market-state": "read_write", "connections": "read_write"},
     "backtest-task": {"runs": "read_write", "strategies": "read"},
+    "backtest-worker": {"runs": "read_write"},
 }
 BUCKET_ACCESS: dict[str, dict[str, Access]] = {
     "api": {"reports": "read"},
     "market-data-consumer": {"market-lake": "write"},
-    "backtest-task": {"market-lake": "read", "reports": "read_write"},
+    "backtest-worker": {"market-lake": "read", "reports": "read_write"},
 }
 # Functions that push to WebSocket clients.
 PUSHERS = ("ws-default", "market-data-consumer")
@@ -101,6 +102,8 @@ class TradewindStack(Stack):
             config=config,
             task_function=fn["backtest-task"],
             task_timeout=Duration.seconds(FUNCTIONS["backtest-task"].timeout_s + _TASK_TIMEOUT_MARGIN_S),
+            worker_function=fn["backtest-worker"],
+            worker_timeout=Duration.seconds(FUNCTIONS["backtest-worker"].timeout_s + _TASK_TIMEOUT_MARGIN_S),
         )
         self.rest_api = RestApi(self, "RestApi", config=config, handler=fn["api"], user_pool=self.auth.user_pool)
         self.websocket = WebSocketApi(

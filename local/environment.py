@@ -53,6 +53,8 @@ def cloud_environment(options: LocalOptions, settings: Settings, websocket_stage
         "TRADEWIND_STAGE": "local",
         "TRADEWIND_ACCOUNT": settings.account,
         "TRADEWIND_WEBSOCKET_ENDPOINT": options.websocket_management_url(websocket_stage),
+        # The demo's bars are seeded into this folder, which plays the S3 market-data lake.
+        "TRADEWIND_MARKET_LAKE_DIR": str(settings.data_dir.resolve()),
     }
 
 

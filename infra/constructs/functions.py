@@ -26,6 +26,8 @@ FUNCTIONS_DIR = PROJECT_ROOT / "functions"
 RUNTIME = aws_lambda.Runtime.PYTHON_3_11
 METRICS_NAMESPACE = "Tradewind"
 _ASSET_EXCLUDES = ["__pycache__", "*.pyc", "tests"]
+# The layer locks an image installs, so image and zip functions run the same packages.
+IMAGE_LAYER_LOCKS = ("core", "numeric")
 
 
 class MissingFunctionCode(FileNotFoundError):
@@ -130,16 +132,10 @@ class Functions(Construct):
             retention=config.log_retention,
             removal_policy=config.cdk_removal_policy,
         )
-        return aws_lambda.Function(
-            self,
-            spec.logical,
+        common = dict(
             function_name=name,
             description=spec.purpose,
-            runtime=RUNTIME,
             architecture=aws_lambda.Architecture.X86_64,
-            handler=spec.handler,
-            code=aws_lambda.Code.from_asset(str(function_package(spec))),
-            layers=[layer_set.by_name[layer] for layer in (*spec.layers, layers.SHARED_LAYER)],
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),
             reserved_concurrent_executions=config.reserved_concurrency.get(spec.logical),
@@ -154,6 +150,24 @@ class Functions(Construct):
                 **spec.environment,
             },
         )
+        if spec.image:
+            return aws_lambda.DockerImageFunction(
+                self,
+                spec.logical,
+                code=aws_lambda.DockerImageCode.from_image_asset(
+                    str(image_context(spec)), file=f"functions/{spec.folder}/Dockerfile"
+                ),
+                **common,
+            )
+        return aws_lambda.Function(
+            self,
+            spec.logical,
+            runtime=RUNTIME,
+            handler=spec.handler,
+            code=aws_lambda.Code.from_asset(str(function_package(spec))),
+            layers=[layer_set.by_name[layer] for layer in (*spec.layers, layers.SHARED_LAYER)],
+            **common,
+        )
 
 
 def function_package(spec: FunctionSpec) -> Path:
@@ -163,3 +177,22 @@ def function_package(spec: FunctionSpec) -> Path:
         raise MissingFunctionCode(f"function {spec.logical!r} has no code: expected {folder}/handler.py")
     files = assets.source_files(FUNCTIONS_DIR / "__init__.py", folder)
     return assets.staged_copy("functions", spec.folder, files, relative_to=PROJECT_ROOT)
+
+
+def image_context(spec: FunctionSpec) -> Path:
+    """The Docker build context of an image function, staged under .build/images.
+
+    Only what its Dockerfile copies: the layer locks, the function's folder and
+    the shared code, never the virtualenv or cdk.out. Staging needs no Docker;
+    the image is built when `cdk deploy` publishes the asset.
+    """
+    folder = FUNCTIONS_DIR / spec.folder
+    if not (folder / "handler.py").is_file() or not (folder / "Dockerfile").is_file():
+        raise MissingFunctionCode(f"image function {spec.logical!r} needs {folder}/handler.py and Dockerfile")
+    files = assets.source_files(
+        FUNCTIONS_DIR / "__init__.py",
+        folder,
+        layers.SHARED_CODE_DIR,
+        *(layers.requirements_file(name) for name in IMAGE_LAYER_LOCKS),
+    )
+    return assets.staged_copy("images", spec.folder, files, relative_to=PROJECT_ROOT)

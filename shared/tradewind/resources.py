@@ -202,6 +202,9 @@ class FunctionSpec:
     timeout_s: int = 30
     purpose: str = ""
     environment: dict[str, str] = field(default_factory=dict)
+    # A container image built from `functions/<folder>/Dockerfile` (no layers): for
+    # dependencies beyond the 250 MB zip limit, such as numba (docs/deploy.md).
+    image: bool = False
 
     @property
     def folder(self) -> str:
@@ -233,7 +236,17 @@ FUNCTIONS: dict[str, FunctionSpec] = {
             timeout_s=60,
             purpose="Kinesis consumer: bars, indicators, signals",
         ),
-        FunctionSpec("backtest-task", layers=("core", "numeric"), timeout_s=300, purpose="backtest workflow steps"),
+        FunctionSpec(
+            "backtest-task", layers=("core", "numeric"), timeout_s=300, purpose="backtest workflow: validate, fail"
+        ),
+        FunctionSpec(
+            "backtest-worker",
+            layers=(),
+            memory_mb=2048,
+            timeout_s=900,
+            image=True,
+            purpose="backtest workflow: load, one chunk of the sweep, aggregate (numba)",
+        ),
         FunctionSpec("payments-webhook", purpose="PelicanPay webhooks: public, HMAC-verified, idempotent"),
     )
 }

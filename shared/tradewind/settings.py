@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     token_issuer: str = ""
     websocket_endpoint: str = ""
     data_dir: Path = Path(".local/data")
+    # A folder that stands in for the S3 market-data lake (the local cloud points it at data_dir).
+    market_lake_dir: Path | None = None
     # PelicanPay (payments): the sandbox on loopback locally, the real service on AWS.
     pelicanpay_url: str = "http://127.0.0.1:8790"
     pelicanpay_api_key: SecretStr = SecretStr("sandbox-api-key")

@@ -24,6 +24,8 @@ LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 LAYER_ONLY_PINS = {"numpy": "2.2.6"}
 # Functions that need numba run as container images (docs/deploy.md), never from a zip layer.
 CONTAINER_ONLY = {"numba"}
+ZIP_FUNCTIONS = sorted(logical for logical, spec in FUNCTIONS.items() if not spec.image)
+IMAGE_FUNCTIONS = sorted(logical for logical, spec in FUNCTIONS.items() if spec.image)
 _PIN = re.compile(r"^([A-Za-z0-9_.\-]+)(\[[^\]]*\])?==(\S+)$")
 
 
@@ -85,7 +87,7 @@ def _size(folder: Path) -> int:
 def test_every_zip_function_with_its_layers_fits_lambdas_unzipped_limit(
     dev: Synthesis, dev_json: dict[str, Any]
 ) -> None:
-    sizes = {logical: sum(_size(d) for d in _package_dirs(dev, dev_json, logical)) for logical in FUNCTIONS}
+    sizes = {logical: sum(_size(d) for d in _package_dirs(dev, dev_json, logical)) for logical in ZIP_FUNCTIONS}
     for logical, size in sorted(sizes.items()):
         print(f"{logical:24} {size / 1024 / 1024:7.1f} MB unzipped (code + layers)")
     assert all(size <= LAMBDA_UNZIPPED_LIMIT for size in sizes.values()), sizes
@@ -100,7 +102,7 @@ def test_layers_hold_nothing_a_runtime_never_loads(dev: Synthesis, dev_json: dic
             assert not (path.is_dir() and path.name in layers.PRUNED_DIRS), path
 
 
-@pytest.mark.parametrize("logical", sorted(FUNCTIONS))
+@pytest.mark.parametrize("logical", ZIP_FUNCTIONS)
 def test_each_handler_imports_from_its_own_package_and_layers_alone(
     dev: Synthesis, dev_json: dict[str, Any], logical: str
 ) -> None:
@@ -144,3 +146,37 @@ def test_numeric_layer_computes_on_a_bare_interpreter(dev: Synthesis, dev_json: 
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["9.0", "9.0"]
+
+
+def _image_context(synthesis: Synthesis, template: dict[str, Any], logical: str) -> Path:
+    """The Docker build context cdk.out staged for an image function (synth needs no Docker)."""
+    _, function = by_property(template, "AWS::Lambda::Function", "FunctionName", FUNCTIONS[logical].physical(STAGE))
+    assert function["Properties"]["PackageType"] == "Image"
+    digest = function["Properties"]["Code"]["ImageUri"]["Fn::Sub"].rsplit(":", 1)[1]
+    return Path(synthesis.assembly.directory) / f"asset.{digest}"
+
+
+@pytest.mark.parametrize("logical", IMAGE_FUNCTIONS)
+def test_image_functions_stage_exactly_what_their_dockerfile_copies(
+    dev: Synthesis, dev_json: dict[str, Any], logical: str
+) -> None:
+    context = _image_context(dev, dev_json, logical)
+    folder = f"functions/{FUNCTIONS[logical].folder}"
+    dockerfile = (context / folder / "Dockerfile").read_text()
+    copied = re.findall(r"^COPY (\S+) ", dockerfile, flags=re.MULTILINE)
+    assert copied and all((context / source).exists() for source in copied), copied
+    assert (context / folder / "handler.py").is_file()
+    assert (context / "shared/tradewind/runs/sweep.py").is_file()
+    assert not (context / ".venv").exists() and not (context / "cdk.out").exists()
+    assert f'CMD ["{FUNCTIONS[logical].handler}"]' in dockerfile
+    assert "FROM public.ecr.aws/lambda/python:3.11" in dockerfile
+
+
+@pytest.mark.parametrize("logical", IMAGE_FUNCTIONS)
+def test_image_locks_add_only_the_container_packages_at_pyproject_pins(logical: str) -> None:
+    runtime = _pins(tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+    lines = (PROJECT_ROOT / "functions" / FUNCTIONS[logical].folder / "requirements.txt").read_text().splitlines()
+    own = _pins([line for line in lines if line.strip() and not line.startswith("#")])
+    for name in CONTAINER_ONLY:
+        assert own[name] == runtime[name]
+    assert not own.keys() & ({**_recipe("core"), **_recipe("numeric")}).keys()

@@ -39,25 +39,68 @@ def test_definition_uses_only_intrinsics_the_local_cloud_resolves(dev_json: dict
             assert kind == "Ref" and (value == "AWS::Partition" or value in resources)
 
 
-def test_backtest_task_retries_lambda_errors_and_timeouts_then_fails_with_the_cause(dev_json: dict[str, Any]) -> None:
-    definition, parts = _definition(dev_json)
-    task_id, _ = by_property(
-        dev_json, "AWS::Lambda::Function", "FunctionName", FUNCTIONS["backtest-task"].physical(STAGE)
-    )
-    run = definition["States"][definition["StartAt"]]
-    assert run["Type"] == "Task"
-    assert parts[int(run["Resource"].strip("<>"))] == arn_of(task_id)
-    assert run["ResultPath"] == "$.result"
-    assert "InputPath" not in run and "Parameters" not in run
-    retried = {tuple(rule["ErrorEquals"]): rule for rule in run["Retry"]}
+def _function_id(template: dict[str, Any], logical: str) -> str:
+    function_id, _ = by_property(template, "AWS::Lambda::Function", "FunctionName", FUNCTIONS[logical].physical(STAGE))
+    return function_id
+
+
+def _assert_retried(state: dict[str, Any], function_timeout_s: int) -> None:
+    retried = {tuple(rule["ErrorEquals"]): rule for rule in state["Retry"]}
     assert retried[tuple(backtests.LAMBDA_SERVICE_ERRORS)]["MaxAttempts"] == backtests.SERVICE_RETRY_ATTEMPTS
     assert retried[("States.Timeout",)]["IntervalSeconds"] <= 2
-    assert run["TimeoutSeconds"] > FUNCTIONS["backtest-task"].timeout_s
-    (catch,) = run["Catch"]
-    assert catch["ErrorEquals"] == ["States.ALL"]
-    failed = definition["States"][catch["Next"]]
-    assert failed == {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
-    assert definition["States"][run["Next"]] == {"Type": "Succeed"}
+    assert state["TimeoutSeconds"] > function_timeout_s
+
+
+def test_the_workflow_is_validate_load_map_aggregate(dev_json: dict[str, Any]) -> None:
+    definition, parts = _definition(dev_json)
+    states = definition["States"]
+    order = [definition["StartAt"]]
+    while "Next" in states[order[-1]]:
+        order.append(states[order[-1]]["Next"])
+    assert order == ["Validate", "Load", "RunChunks", "Aggregate", "Succeeded"]
+    task, worker = _function_id(dev_json, "backtest-task"), _function_id(dev_json, "backtest-worker")
+    expected = {"Validate": ("backtest-task", task), "Load": ("backtest-worker", worker)}
+    expected["Aggregate"] = ("backtest-worker", worker)
+    for name, (logical, function_id) in expected.items():
+        state = states[name]
+        assert parts[int(state["Resource"].strip("<>"))] == arn_of(function_id)
+        _assert_retried(state, FUNCTIONS[logical].timeout_s)
+    assert states["Validate"]["Parameters"] == {"step": "validate", "request.$": "$"}
+    # Later steps get the run id only: state stays far below the 256 KiB cap whatever the sweep's size.
+    assert states["Load"]["Parameters"] == {"step": "load", "run_id.$": "$.run_id"}
+    assert states["Aggregate"]["Parameters"] == {"step": "aggregate", "run_id.$": "$.run_id"}
+
+
+def test_the_chunks_run_in_a_bounded_distributed_map_of_worker_invocations(dev_json: dict[str, Any]) -> None:
+    definition, parts = _definition(dev_json)
+    chunks = definition["States"]["RunChunks"]
+    assert chunks["Type"] == "Map"
+    assert chunks["ItemsPath"] == "$.load.chunks"
+    assert chunks["MaxConcurrency"] == backtests.MAX_CONCURRENCY
+    assert chunks["ResultPath"] is None  # results go to S3, never into the state
+    processor = chunks["ItemProcessor"]
+    assert processor["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    run = processor["States"][processor["StartAt"]]
+    assert parts[int(run["Resource"].strip("<>"))] == arn_of(_function_id(dev_json, "backtest-worker"))
+    assert run["Parameters"] == {"step": "chunk", "run_id.$": "$.run_id", "chunk.$": "$.chunk"}
+    _assert_retried(run, FUNCTIONS["backtest-worker"].timeout_s)
+
+
+def test_every_step_marks_the_run_failed_then_fails_with_the_cause(dev_json: dict[str, Any]) -> None:
+    definition, parts = _definition(dev_json)
+    states = definition["States"]
+    for name in ("Validate", "Load", "RunChunks", "Aggregate"):
+        (catch,) = states[name]["Catch"]
+        assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "MarkFailed"}, name
+    mark = states["MarkFailed"]
+    assert parts[int(mark["Resource"].strip("<>"))] == arn_of(_function_id(dev_json, "backtest-task"))
+    assert mark["Parameters"] == {"step": "fail", "input.$": "$", "error.$": "$.error"}
+    assert mark["ResultPath"] is None  # keep $.error for the Fail state
+    assert mark["Next"] == "Failed"
+    # Even when recording the failure fails, the execution fails with the original error.
+    (catch,) = mark["Catch"]
+    assert catch["ErrorEquals"] == ["States.ALL"] and catch["Next"] == "Failed" and catch["ResultPath"] != "$.error"
+    assert states["Failed"] == {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
 
 
 def test_state_machine_is_standard_logged_in_full_and_traced(dev_json: dict[str, Any]) -> None:
@@ -73,8 +116,12 @@ def test_every_function_matches_its_spec(dev_json: dict[str, Any], logical: str)
     spec = FUNCTIONS[logical]
     _, function = by_property(dev_json, "AWS::Lambda::Function", "FunctionName", spec.physical(STAGE))
     props = function["Properties"]
-    assert props["Runtime"] == "python3.11"
-    assert props["Handler"] == spec.handler
+    if spec.image:
+        assert props["PackageType"] == "Image" and "ImageUri" in props["Code"]
+        assert "Runtime" not in props and "Layers" not in props
+    else:
+        assert props["Runtime"] == "python3.11"
+        assert props["Handler"] == spec.handler
     assert props["MemorySize"] == spec.memory_mb
     assert props["Timeout"] == spec.timeout_s
     assert props["TracingConfig"] == {"Mode": "Active"}
@@ -84,8 +131,8 @@ def test_every_function_matches_its_spec(dev_json: dict[str, Any], logical: str)
     assert variables["POWERTOOLS_SERVICE_NAME"] == logical
     assert {"POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"} <= set(variables)
     layers = resources_of(dev_json, "AWS::Lambda::LayerVersion")
-    names = {layers[layer["Ref"]]["Properties"]["LayerName"].rsplit("-", 1)[-1] for layer in props["Layers"]}
-    assert names == {*spec.layers, "shared"}
+    names = {layers[layer["Ref"]]["Properties"]["LayerName"].rsplit("-", 1)[-1] for layer in props.get("Layers", [])}
+    assert names == (set() if spec.image else {*spec.layers, "shared"})
 
 
 def test_only_the_functions_that_need_them_get_user_pool_ids(dev_json: dict[str, Any]) -> None:

@@ -1,4 +1,8 @@
-"""Accepting a run: validate once, record once."""
+"""A run's life in the runs table: accepted once, then succeeded or failed, never lost.
+
+The workflow's steps call these; every change of status is a whole-record write
+keyed by the run id, so a retried step writes the same record again.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,20 @@ class RunStore(Protocol):
         """Store a new run; if the id exists, return the stored record unchanged."""
         ...
 
+    def get(self, run_id: str) -> RunRecord | None: ...
+
+    def save(self, record: RunRecord) -> None:
+        """Replace the stored record of the run (its status changed)."""
+        ...
+
+
+class UnknownRunError(LookupError):
+    """A step named a run that was never accepted."""
+
+
+def _issues(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors())
+
 
 class RunService:
     def __init__(self, store: RunStore) -> None:
@@ -25,10 +43,37 @@ class RunService:
         try:
             request = RunRequest.model_validate(payload)
         except ValidationError as exc:
-            detail = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors())
-            raise InvalidRunRequestError(detail) from exc
+            raise InvalidRunRequestError(_issues(exc)) from exc
         record = RunRecord(request=request, status="accepted", created_at=now or datetime.now(UTC))
         stored = self._store.create(record)
         if stored.request != request:
             raise RunConflictError(f"run {request.run_id} exists with a different request")
         return stored
+
+    def get(self, run_id: str) -> RunRecord:
+        record = self._store.get(run_id)
+        if record is None:
+            raise UnknownRunError(f"run {run_id} was never accepted")
+        return record
+
+    def succeed(self, run_id: str, metrics: dict[str, Any], report_key: str, now: datetime | None = None) -> RunRecord:
+        record = self.get(run_id).model_copy(
+            update={
+                "status": "succeeded",
+                "metrics": metrics,
+                "report_key": report_key,
+                "error": None,
+                "updated_at": now or datetime.now(UTC),
+            }
+        )
+        self._store.save(record)
+        return record
+
+    def fail(self, run_id: str, error: str, now: datetime | None = None) -> RunRecord | None:
+        """Mark the run failed; None when no run was recorded (the request itself was unreadable)."""
+        record = self._store.get(run_id)
+        if record is None:
+            return None
+        failed = record.model_copy(update={"status": "failed", "error": error, "updated_at": now or datetime.now(UTC)})
+        self._store.save(failed)
+        return failed

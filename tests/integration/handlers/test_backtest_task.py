@@ -1,7 +1,9 @@
-"""The backtest workflow's task: validated, recorded once, conflicts refused."""
+"""The backtest workflow's validate step: validated, recorded once, conflicts refused."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +15,11 @@ from tradewind.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("moto_aws")
 
+ROOT = Path(__file__).resolve().parents[3]
 REQUEST = {
     "run_id": "run-1",
     "strategy_id": "sma-cross",
+    "strategy": json.loads((ROOT / "examples/strategies/sma_cross.json").read_text()),
     "symbols": ["NVDA"],
     "timeframe": "1d",
     "start": "2010-01-01",
@@ -26,7 +30,7 @@ REQUEST = {
 def _run(payload: dict[str, Any]) -> dict[str, Any]:
     from functions.backtest_task.handler import handler
 
-    return handler(payload, FakeLambdaContext())
+    return handler({"step": "validate", "request": payload}, FakeLambdaContext())
 
 
 def test_a_valid_request_is_accepted_and_recorded() -> None:
