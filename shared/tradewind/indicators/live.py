@@ -6,10 +6,15 @@ the batch function gives on the whole history. Until a handle can open (fewer
 bars than its lookback) the engine reports the batch value over what it has.
 Tradewind's own indicators update from their small running state.
 
+The exception: SAR and SAREXT run on `tradewind.indicators.parabolic`, the
+same recurrence in Python (bit-identical to TA-Lib's), whose state a snapshot
+can carry, since a handle reopened on kept bars starts their state machine over.
+
 `snapshot()` turns the engine into bytes for DynamoDB (an item holds 400 KB,
 so the engine refuses, when built, a set of indicators whose kept window would
 not fit); `LiveEngine.restore(bytes)` continues as if never stopped, using the
-kept bars and the carried values described in `tradewind.indicators.memory`.
+kept bars and the carried values (and, for SAR / SAREXT, the carried state)
+described in `tradewind.indicators.memory`.
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ import math
 import struct
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tradewind.indicators import catalog
+from tradewind.indicators import catalog, parabolic
 from tradewind.indicators._talib import stream, talib
 from tradewind.indicators.errors import IndicatorError
 from tradewind.indicators.memory import Restore, restore_strategy, window_length
@@ -85,8 +91,11 @@ class _TalibLive:
     def __init__(self, spec: IndicatorSpec, params: dict[str, float | int], columns: list[str]) -> None:
         self.spec, self.params, self.columns = spec, params, columns
         self.output_names = spec.output_names
-        self.factory = getattr(stream, spec.name)
         self.strategy = restore_strategy(spec)
+        if self.strategy is Restore.STATE:
+            self.factory: Any = partial(parabolic.open_stream, spec.name)
+        else:
+            self.factory = getattr(stream, spec.name)
         self.handle: Any = None
         self.scale: tuple[float, ...] | None = None
         self.offset: tuple[float, ...] | None = None
@@ -110,7 +119,7 @@ class _TalibLive:
         arrays = [window[c] for c in self.columns]
         try:
             self.handle = self.factory(*arrays, **self.params)
-        except talib.InsufficientHistory:
+        except (talib.InsufficientHistory, parabolic.TooFewBars):
             routed = {i.name: c for i, c in zip(self.spec.inputs, self.columns, strict=True)}
             named = catalog.compute(self.spec.name, dict(zip(self.columns, arrays, strict=True)), self.params, routed)
             return tuple(float(named[o][-1]) for o in self.output_names)
@@ -124,12 +133,24 @@ class _TalibLive:
         return values
 
     def carry(self) -> dict[str, Any]:
-        return {"opened": self.handle is not None, "last": self.last, "cum_volume": self.cum_volume}
+        carry = {"opened": self.handle is not None, "last": self.last, "cum_volume": self.cum_volume}
+        if self.strategy is Restore.STATE and self.handle is not None:
+            carry["extra"] = self.handle.state()
+        return carry
 
     def resume(self, carry: _Carry, window: BarWindow) -> None:
         self.cum_volume, self.last = carry.cum_volume, tuple(carry.last)
         if not carry.opened:
             return
+        if self.strategy is Restore.STATE and carry.extra is not None:
+            settings = parabolic.Settings.of(self.spec.name, self.params)
+            value = carry.last[0] if carry.last else math.nan
+            try:
+                self.handle = parabolic.Parabolic.from_state(settings, carry.extra, value)
+            except ValueError:
+                raise IndicatorError(f"snapshot holds no valid {self.spec.name} state") from None
+            return
+        # A snapshot from before SAR / SAREXT carried their state falls through: reopened on its window.
         if self.strategy is Restore.VWAP_SEED and carry.cum_volume > 0:
             seed = np.array([carry.last[0]])
             self.handle = self.factory(seed, seed, seed, np.array([carry.cum_volume]))
@@ -260,8 +281,15 @@ class LiveEngine:
         engine = cls(header.requests)
         if len(header.carries) != len(engine._items):
             raise IndicatorError("snapshot does not match its indicators")
+        rows, body = header.rows, data[_HEADER.size + length :]
+        width = len(engine.columns)
+        if rows > engine.window.keep and len(body) == rows * 8 * width:
+            # Written by a release that kept more bars (SAR / SAREXT before their state was carried): the newest do.
+            drop = rows - engine.window.keep
+            body = b"".join(body[(c * rows + drop) * 8 : (c + 1) * rows * 8] for c in range(width))
+            rows = engine.window.keep
         try:
-            engine.window.load(data[_HEADER.size + length :], header.rows)
+            engine.window.load(body, rows)
         except ValueError as exc:
             raise IndicatorError(str(exc)) from None
         engine.bars_seen = header.bars_seen
@@ -272,7 +300,7 @@ class LiveEngine:
             else:
                 try:
                     item.resume(carry, engine.window)
-                except talib.InsufficientHistory:
+                except (talib.InsufficientHistory, parabolic.TooFewBars):
                     raise IndicatorError("snapshot does not hold the bars its indicators need") from None
         return engine
 

@@ -15,9 +15,12 @@ on the bars it kept. How many bars that takes follows from each function:
   is at least p-1).
 - path-dependent functions (TA-Lib's "Output is path-dependent" flag) carry
   running state: cumulative sums get back their offset, NVI/PVI their scale,
-  VWAP its running sums (through a one-bar synthetic history); the state
-  machines (SAR, SAREXT, SUPERTREND) and ADOSC (an EMA of AD, which cancels
-  the offset) reopen on a settled window.
+  VWAP its running sums (through a one-bar synthetic history); SAR and
+  SAREXT their whole state (direction, SAR, extreme point, acceleration
+  factors, last bar's high and low: `tradewind.indicators.parabolic`, which
+  runs them live instead of a handle), so they continue exactly; SUPERTREND
+  (a state machine too) and ADOSC (an EMA of AD, which cancels the offset)
+  reopen on a settled window.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class Restore(StrEnum):
     OFFSET = "offset"
     SCALE = "scale"
     VWAP_SEED = "vwap-seed"
+    STATE = "state"  # the indicator's own state is carried whole (SAR, SAREXT: `parabolic`)
 
 
 # Every TA-Lib function flagged path-dependent (and the positional ones), and how its running state is carried.
@@ -55,8 +59,8 @@ PATH_DEPENDENT: dict[str, Restore] = {
     "PVI": Restore.SCALE,
     "VWAP": Restore.VWAP_SEED,
     "ADOSC": Restore.WINDOW,
-    "SAR": Restore.WINDOW,
-    "SAREXT": Restore.WINDOW,
+    "SAR": Restore.STATE,
+    "SAREXT": Restore.STATE,
     "SUPERTREND": Restore.WINDOW,
     # Not path-dependent, but their outputs are positions in the history, which a
     # reopened handle counts from its own first bar: carried as an offset too.
