@@ -142,15 +142,14 @@ class _TalibLive:
         self.cum_volume, self.last = carry.cum_volume, tuple(carry.last)
         if not carry.opened:
             return
-        if self.strategy is Restore.STATE and carry.extra is not None:
+        if self.strategy is Restore.STATE:
             settings = parabolic.Settings.of(self.spec.name, self.params)
             value = carry.last[0] if carry.last else math.nan
             try:
-                self.handle = parabolic.Parabolic.from_state(settings, carry.extra, value)
-            except ValueError:
+                self.handle = parabolic.Parabolic.from_state(settings, carry.extra or {}, value)
+            except (ValueError, KeyError, TypeError):
                 raise IndicatorError(f"snapshot holds no valid {self.spec.name} state") from None
             return
-        # A snapshot from before SAR / SAREXT carried their state falls through: reopened on its window.
         if self.strategy is Restore.VWAP_SEED and carry.cum_volume > 0:
             seed = np.array([carry.last[0]])
             self.handle = self.factory(seed, seed, seed, np.array([carry.cum_volume]))
@@ -281,15 +280,8 @@ class LiveEngine:
         engine = cls(header.requests)
         if len(header.carries) != len(engine._items):
             raise IndicatorError("snapshot does not match its indicators")
-        rows, body = header.rows, data[_HEADER.size + length :]
-        width = len(engine.columns)
-        if rows > engine.window.keep and len(body) == rows * 8 * width:
-            # Written by a release that kept more bars (SAR / SAREXT before their state was carried): the newest do.
-            drop = rows - engine.window.keep
-            body = b"".join(body[(c * rows + drop) * 8 : (c + 1) * rows * 8] for c in range(width))
-            rows = engine.window.keep
         try:
-            engine.window.load(body, rows)
+            engine.window.load(data[_HEADER.size + length :], header.rows)
         except ValueError as exc:
             raise IndicatorError(str(exc)) from None
         engine.bars_seen = header.bars_seen
