@@ -419,22 +419,55 @@ def _execution(cloud: LocalCloudProcess, payload: dict[str, Any]) -> dict[str, A
 
 
 BACKTEST_REQUEST = {
-    "strategy_id": "sma-cross",
+    "strategy_id": "rsi-reversal",
+    "strategy": json.loads((ROOT / "examples/strategies/rsi_reversal.json").read_text()),
     "symbols": ["NVDA"],
     "timeframe": "1d",
     "start": "2010-01-01",
-    "end": "2014-12-31",
+    "end": "2013-12-31",
+    # 8 random parameter sets in chunks of 3: three worker invocations in the Distributed Map.
+    "sweep": {"method": "random", "samples": 8, "seed": 5, "chunk_size": 3},
 }
 
 
-def test_the_backtest_state_machine_runs_the_real_task(local_cloud: LocalCloudProcess) -> None:
+def _run_record(cloud: LocalCloudProcess, run_id: str) -> dict[str, Any]:
+    item = cloud.aws("dynamodb").get_item(
+        TableName=TABLES["runs"].physical(STAGE), Key={"pk": {"S": f"RUN#{run_id}"}, "sk": {"S": "RUN"}}
+    )["Item"]
+    return dict(json.loads(item["record"]["S"]))
+
+
+def test_the_backtest_workflow_sweeps_in_chunks_and_records_the_report(local_cloud: LocalCloudProcess) -> None:
     run_id = f"run-{uuid.uuid4().hex[:8]}"
     execution = _execution(local_cloud, {**BACKTEST_REQUEST, "run_id": run_id})
     assert execution["status"] == "SUCCEEDED", execution
-    assert json.loads(execution["output"])["result"] == {"run_id": run_id, "status": "accepted"}
+    output = json.loads(execution["output"])
+    assert output["result"] == {"run_id": run_id, "status": "succeeded", "report_key": f"runs/{run_id}/report.json"}
+    assert len(output["load"]["chunks"]) == 3
+    record = _run_record(local_cloud, run_id)
+    assert record["status"] == "succeeded" and record["report_key"] == f"runs/{run_id}/report.json"
+    assert record["metrics"]["evaluated"] == 8 and "deflated_sharpe" in record["metrics"]
+    s3 = local_cloud.aws("s3")
+    bucket = BUCKETS["reports"].physical(STAGE, "000000000000")
+    report = json.loads(s3.get_object(Bucket=bucket, Key=record["report_key"])["Body"].read())
+    assert report["evaluated"] == 8 and report["best_params"] == record["metrics"]["best_params"]
+    assert report["backtest"]["sharpe"] == record["metrics"]["sharpe"]
+    html = s3.get_object(Bucket=bucket, Key=f"runs/{run_id}/report.html")["Body"].read()
+    assert b"RSI reversal" in html
 
 
-def test_a_domain_error_reaches_the_state_machine_by_its_name(local_cloud: LocalCloudProcess) -> None:
+def test_a_bad_strategy_fails_the_execution_and_the_run_is_recorded_failed(local_cloud: LocalCloudProcess) -> None:
+    run_id = f"run-{uuid.uuid4().hex[:8]}"
+    strategy = {**BACKTEST_REQUEST["strategy"], "indicators": {}}
+    execution = _execution(local_cloud, {**BACKTEST_REQUEST, "run_id": run_id, "strategy": strategy})
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "InvalidRunRequestError"
+    record = _run_record(local_cloud, run_id)
+    assert record["status"] == "failed"
+    assert record["error"].startswith("InvalidRunRequestError:") and "strategy" in record["error"]
+
+
+def test_an_unreadable_request_fails_by_the_error_name(local_cloud: LocalCloudProcess) -> None:
     execution = _execution(local_cloud, {**BACKTEST_REQUEST, "run_id": "bad id!"})
     assert execution["status"] == "FAILED"
     assert execution["error"] == "InvalidRunRequestError"
