@@ -8,6 +8,7 @@ ends the execution failed with the message. The numeric steps run in the
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger, Tracer
@@ -34,6 +35,15 @@ class CaughtError(BaseModel):
     Error: str
     Cause: str = ""
 
+    def __str__(self) -> str:
+        """`Error: message`; a Lambda error's Cause is the runtime's JSON, of which only the message tells."""
+        try:
+            cause = json.loads(self.Cause)
+        except ValueError:
+            cause = None
+        message = cause["errorMessage"] if isinstance(cause, dict) and "errorMessage" in cause else self.Cause
+        return f"{self.Error}: {message}"
+
 
 class FailStep(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -57,7 +67,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         record = validate_run(run_service(), step.request)
         return {"run_id": record.request.run_id, "status": record.status}
     run_id = step.input.get("run_id")
-    message = f"{step.error.Error}: {step.error.Cause}"
+    message = str(step.error)
     failed = run_service().fail(run_id, message) if isinstance(run_id, str) else None
     logger.info("run failed", extra={"run_id": run_id, "error": message, "recorded": failed is not None})
     return {"run_id": run_id, "status": "failed", "recorded": failed is not None}

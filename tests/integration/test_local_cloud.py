@@ -219,6 +219,12 @@ def test_health_is_public(local_cloud: LocalCloudProcess) -> None:
     assert response.json()["stage"] == STAGE
 
 
+def test_provider_webhooks_bypass_cognito_and_are_judged_by_their_signature(local_cloud: LocalCloudProcess) -> None:
+    response = httpx.post(f"{local_cloud.api}/webhooks/pelicanpay", content=b'{"id": "evt-1"}')
+    assert response.status_code == 401
+    assert response.json()["title"] == "webhook rejected"  # the webhook function's answer, not the gateway's
+
+
 def test_a_wrong_totp_code_is_refused(local_cloud: LocalCloudProcess) -> None:
     credentials = local_cloud.credentials
     user = credentials["users"]["investor"]
@@ -464,7 +470,8 @@ def test_a_bad_strategy_fails_the_execution_and_the_run_is_recorded_failed(local
     assert execution["error"] == "InvalidRunRequestError"
     record = _run_record(local_cloud, run_id)
     assert record["status"] == "failed"
-    assert record["error"].startswith("InvalidRunRequestError:") and "strategy" in record["error"]
+    assert record["error"].startswith("InvalidRunRequestError: strategy:")
+    assert execution["cause"] and "strategy" in execution["cause"]
 
 
 def test_an_unreadable_request_fails_by_the_error_name(local_cloud: LocalCloudProcess) -> None:

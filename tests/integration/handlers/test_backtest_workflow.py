@@ -145,6 +145,29 @@ def test_a_bad_strategy_is_recorded_then_marked_failed_with_the_error() -> None:
 
 
 @pytest.mark.usefixtures("workflow")
+def test_a_lambda_error_is_recorded_by_its_message_not_the_runtime_json() -> None:
+    _task({"step": "validate", "request": REQUEST})
+    cause = json.dumps({"errorType": "IncompleteSweepError", "errorMessage": "chunk 1 is missing", "stackTrace": []})
+    error = {"Error": "IncompleteSweepError", "Cause": cause}
+    _task({"step": "fail", "input": {**REQUEST, "error": error}, "error": error})
+    assert _record("sweep-1").error == "IncompleteSweepError: chunk 1 is missing"
+
+
+@pytest.mark.usefixtures("workflow")
+@pytest.mark.parametrize("chunk_size", [1, 2, 5, 8, 50])
+def test_the_chunks_partition_the_parameter_sets_in_order(chunk_size: int) -> None:
+    request = {**REQUEST, "sweep": {"method": "random", "samples": 8, "seed": 9, "chunk_size": chunk_size}}
+    chunks = _through_load(request)
+    assert len(chunks) == -(-8 // chunk_size)
+    keys = Keys("sweep-1")
+    parts = [json.loads(_object(keys.chunk(item["chunk"]))) for item in chunks]
+    assert all(len(part) == chunk_size for part in parts[:-1]) and 0 < len(parts[-1]) <= chunk_size
+    sets = [tuple(sorted(p.items())) for part in parts for p in part]
+    assert len(sets) == len(set(sets)) == 8
+    assert json.loads(_object(keys.plan)) == {"chunks": len(chunks), "param_sets": 8}
+
+
+@pytest.mark.usefixtures("workflow")
 def test_marking_an_unreadable_request_failed_records_nothing() -> None:
     error = {"Error": "InvalidRunRequestError", "Cause": "run_id: bad"}
     assert _task({"step": "fail", "input": {"run_id": 7, "error": error}, "error": error})["recorded"] is False
