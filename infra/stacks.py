@@ -35,7 +35,7 @@ from infra.constructs.tables import Tables
 from infra.constructs.web_hosting import WebHosting
 from infra.constructs.websocket import WebSocketApi
 from infra.nag import attach_checks
-from tradewind.resources import APP, BACKTEST_STATE_MACHINE, FUNCTIONS, physical_name
+from tradewind.resources import APP, BACKTEST_STATE_MACHINE, FUNCTIONS, PUBLIC_API_ROUTES, physical_name
 
 WEB_DIR_CONTEXT_KEY = "tradewind:web_dir"
 
@@ -57,6 +57,8 @@ TABLE_ACCESS: dict[str, dict[str, Access]] = {
     "market-data-consumer": {"market-state": "read_write", "connections": "read_write"},
     "backtest-task": {"runs": "read_write", "strategies": "read"},
     "backtest-worker": {"runs": "read_write"},
+    # Deposits, refunds and payouts post to the ledger; audit records live in `accounts`.
+    "payments-webhook": {"ledger": "read_write", "accounts": "read_write"},
 }
 BUCKET_ACCESS: dict[str, dict[str, Access]] = {
     "api": {"reports": "read"},
@@ -105,7 +107,14 @@ class TradewindStack(Stack):
             worker_function=fn["backtest-worker"],
             worker_timeout=Duration.seconds(FUNCTIONS["backtest-worker"].timeout_s + _TASK_TIMEOUT_MARGIN_S),
         )
-        self.rest_api = RestApi(self, "RestApi", config=config, handler=fn["api"], user_pool=self.auth.user_pool)
+        self.rest_api = RestApi(
+            self,
+            "RestApi",
+            config=config,
+            handler=fn["api"],
+            public_handlers={logical: fn[logical] for logical in set(PUBLIC_API_ROUTES.values())},
+            user_pool=self.auth.user_pool,
+        )
         self.websocket = WebSocketApi(
             self,
             "WebSocket",

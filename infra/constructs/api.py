@@ -3,12 +3,15 @@
 A REST API (not an HTTP API) because it offers WAF, request validation and
 per-stage throttling. The stage is the API version (`v1`), so resources are
 declared without it (`/health`, `/{proxy+}`) and URLs read
-`https://<api-host>/v1/health`. All routes go to the `api` function through
-proxy integrations; routing is the handler's job (Powertools resolver), so a
-new endpoint needs no infrastructure change.
+`https://<api-host>/v1/health`. Authenticated routes go to the `api` function
+through one proxy integration; routing is the handler's job (Powertools
+resolver), so a new endpoint needs no infrastructure change. Public routes
+(health, provider webhooks) go to the function `PUBLIC_API_ROUTES` names.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from aws_cdk import aws_apigateway, aws_cognito, aws_lambda, aws_logs, aws_wafv2
 from constructs import Construct
@@ -30,6 +33,7 @@ class RestApi(Construct):
         *,
         config: EnvironmentConfig,
         handler: aws_lambda.IFunction,
+        public_handlers: Mapping[str, aws_lambda.IFunction],
         user_pool: aws_cognito.IUserPool,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -90,9 +94,11 @@ class RestApi(Construct):
             request_validator=validator,
             request_parameters={"method.request.path.proxy": True},
         )
-        for method, path in sorted(PUBLIC_API_ROUTES):
+        for (method, path), logical in sorted(PUBLIC_API_ROUTES.items()):
             public = self._resource(path).add_method(
-                method, integration, authorization_type=aws_apigateway.AuthorizationType.NONE
+                method,
+                aws_apigateway.LambdaIntegration(public_handlers[logical], proxy=True),
+                authorization_type=aws_apigateway.AuthorizationType.NONE,
             )
             reason = f"{method} {path} is public by design (tradewind.resources.PUBLIC_API_ROUTES)."
             acknowledge(public, "AwsSolutions-APIG4", reason)

@@ -256,8 +256,12 @@ FUNCTIONS: dict[str, FunctionSpec] = {
 # (`/health`, `/{proxy+}`), and the proxy event's `path` excludes it too
 # (`/health`; `requestContext.path` is `/v1/health`), exactly as API Gateway
 # does. Every resource is served by the `api` function behind the Cognito
-# authorizer, except these public routes (method, resource path).
+# authorizer, except these public routes: (method, resource path) -> the
+# function that serves it. Webhooks prove themselves by signature, not by token.
 API_STAGE = "v1"
-PUBLIC_API_ROUTES: frozenset[tuple[str, str]] = frozenset({("GET", "/health")})
+PUBLIC_API_ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/health"): "api",
+    ("POST", "/webhooks/pelicanpay"): "payments-webhook",
+}
 # WebSocket clients pass their ID token as this query-string parameter on $connect.
 WEBSOCKET_TOKEN_PARAM = "token"

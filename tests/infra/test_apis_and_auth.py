@@ -97,13 +97,13 @@ def test_rest_api_routes_everything_but_public_routes_through_cognito(dev_json: 
     assert proxy["AuthorizationType"] == "COGNITO_USER_POOLS"
     assert proxy["AuthorizerId"] == ref(authorizer_id)
     assert "RequestValidatorId" in proxy
-    for route in PUBLIC_API_ROUTES:
+    for route, logical in PUBLIC_API_ROUTES.items():
         assert methods[route]["AuthorizationType"] == "NONE"
         assert "AuthorizerId" not in methods[route]
-    api_function = _function_id(dev_json, "api")
+        assert mentions(methods[route]["Integration"]["Uri"], _function_id(dev_json, logical))
+    assert mentions(proxy["Integration"]["Uri"], _function_id(dev_json, "api"))
     for method in methods.values():
         assert method["Integration"]["Type"] == "AWS_PROXY"
-        assert mentions(method["Integration"]["Uri"], api_function)
 
 
 def test_rest_api_stage_is_logged_traced_and_throttled(dev_json: dict[str, Any]) -> None:

@@ -20,8 +20,6 @@ from tradewind.resources import FUNCTIONS
 
 STAGE = "dev"
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
-# numpy 2.3 ships only manylinux_2_27+ wheels; the python3.11 runtime has glibc 2.26.
-LAYER_ONLY_PINS = {"numpy": "2.2.6"}
 # Functions that need numba run as container images (docs/deploy.md), never from a zip layer.
 CONTAINER_ONLY = {"numba"}
 ZIP_FUNCTIONS = sorted(logical for logical, spec in FUNCTIONS.items() if not spec.image)
@@ -54,7 +52,7 @@ def test_layer_locks_pin_the_runtime_dependencies_of_pyproject() -> None:
         if name in CONTAINER_ONLY:
             assert name not in locked
         else:
-            assert locked[name] == LAYER_ONLY_PINS.get(name, version), name
+            assert locked[name] == version, name
 
 
 def test_layers_agree_on_shared_packages() -> None:
