@@ -66,8 +66,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if isinstance(step, ValidateStep):
         record = validate_run(run_service(), step.request)
         return {"run_id": record.request.run_id, "status": record.status}
-    run_id = step.input.get("run_id")
     message = str(step.error)
-    failed = run_service().fail(run_id, message) if isinstance(run_id, str) else None
+    failed = run_service().fail(step.input, message)
+    run_id = step.input.get("run_id")
     logger.info("run failed", extra={"run_id": run_id, "error": message, "recorded": failed is not None})
     return {"run_id": run_id, "status": "failed", "recorded": failed is not None}

@@ -69,10 +69,20 @@ class RunService:
         self._store.save(record)
         return record
 
-    def fail(self, run_id: str, error: str, now: datetime | None = None) -> RunRecord | None:
-        """Mark the run failed; None when no run was recorded (the request itself was unreadable)."""
-        record = self._store.get(run_id)
-        if record is None:
+    def fail(self, payload: dict[str, Any], error: str, now: datetime | None = None) -> RunRecord | None:
+        """Mark the run of `payload` (a request, maybe with workflow keys beside it) failed.
+
+        None, touching nothing, when the request is unreadable, was never recorded, or
+        is not the recorded one: a request that reused another run's id must not
+        overwrite that run's outcome.
+        """
+        fields = {name: value for name, value in payload.items() if name in RunRequest.model_fields}
+        try:
+            request = RunRequest.model_validate(fields)
+        except ValidationError:
+            return None
+        record = self._store.get(request.run_id)
+        if record is None or record.request != request:
             return None
         failed = record.model_copy(update={"status": "failed", "error": error, "updated_at": now or datetime.now(UTC)})
         self._store.save(failed)

@@ -18,7 +18,7 @@ from tradewind.adapters.runs_dynamodb import DynamoRunStore
 from tradewind.marketdata.importing import ImportOptions, import_file
 from tradewind.marketdata.models import SeriesKey
 from tradewind.marketdata.timeframe import Timeframe
-from tradewind.runs.models import InvalidRunRequestError, RunRecord
+from tradewind.runs.models import InvalidRunRequestError, RunConflictError, RunRecord
 from tradewind.runs.sweep import IncompleteSweepError, Keys
 from tradewind.settings import get_settings
 
@@ -165,6 +165,18 @@ def test_the_chunks_partition_the_parameter_sets_in_order(chunk_size: int) -> No
     sets = [tuple(sorted(p.items())) for part in parts for p in part]
     assert len(sets) == len(set(sets)) == 8
     assert json.loads(_object(keys.plan)) == {"chunks": len(chunks), "param_sets": 8}
+
+
+@pytest.mark.usefixtures("workflow")
+def test_a_request_reusing_a_run_id_fails_without_touching_that_run() -> None:
+    _task({"step": "validate", "request": REQUEST})
+    other = {**REQUEST, "end": "2012-12-31"}
+    with pytest.raises(RunConflictError) as caught:
+        _task({"step": "validate", "request": other})
+    error = {"Error": "RunConflictError", "Cause": str(caught.value)}
+    assert _task({"step": "fail", "input": {**other, "error": error}, "error": error})["recorded"] is False
+    record = _record("sweep-1")
+    assert record.status == "accepted" and record.error is None
 
 
 @pytest.mark.usefixtures("workflow")
