@@ -5,7 +5,9 @@ with handler `spec.handler` (`functions.<folder>.handler.handler`): handlers
 import their own modules absolutely (`functions.api.errors`), exactly as the
 local cloud and the tests import them. Third-party packages come from the
 layers named in the spec, the project's own code from the `shared` layer that
-every function gets. Table, bucket and stream names are not passed in:
+every function gets. An image function (`spec.image`) is built instead from
+`functions/<folder>/Dockerfile` over a staged context (`image_context`), with
+no layers. Table, bucket and stream names are not passed in:
 handlers derive them from TRADEWIND_STAGE through `tradewind.settings.Settings`,
 so only grants are wired here.
 """
