@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,8 +53,8 @@ class Prepared:
 
     symbols: tuple[str, ...]
     market: Market
-    bars: list[dict[str, np.ndarray]]
-    rows: list[np.ndarray]  # grid row of each of a symbol's own bars
+    bars: list[dict[str, npt.NDArray[Any]]]
+    rows: list[npt.NDArray[Any]]  # grid row of each of a symbol's own bars
     caches: list[IndicatorCache] = field(default_factory=list)
 
 
@@ -61,15 +63,15 @@ class Run:
     """What the loop produced for one strategy on prepared data."""
 
     prepared: Prepared
-    signals: np.ndarray  # (4, bars, symbols)
+    signals: npt.NDArray[Any]  # (4, bars, symbols)
     account: Account
 
     @property
-    def equity(self) -> np.ndarray:
+    def equity(self) -> npt.NDArray[Any]:
         return self.account.equity
 
     @property
-    def fills(self) -> np.ndarray:
+    def fills(self) -> npt.NDArray[Any]:
         return self.account.fill_log()
 
 
@@ -85,7 +87,7 @@ def prepare(data: Mapping[str, pd.DataFrame]) -> Prepared:
         only = bars[0]
         grid = only["time"]
         columns = {c: np.ascontiguousarray(only[c]).reshape(-1, 1) for c in _PRICES}
-        rows = [np.arange(grid.size)]
+        rows: list[npt.NDArray[Any]] = [np.arange(grid.size)]
     else:
         grid = np.unique(np.concatenate([b["time"] for b in bars]))
         columns = {c: np.full((grid.size, len(bars)), np.nan) for c in _PRICES}
@@ -103,7 +105,7 @@ def prepare(data: Mapping[str, pd.DataFrame]) -> Prepared:
     return Prepared(symbols=tuple(data), market=market, bars=bars, rows=rows, caches=[{} for _ in data])
 
 
-def signal_arrays(strategy: Strategy, prepared: Prepared) -> tuple[np.ndarray, np.ndarray]:
+def signal_arrays(strategy: Strategy, prepared: Prepared) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
     """Signals (4, bars, symbols) and aux (3, bars, symbols) on the grid; no signal where a symbol has no bar."""
     n, k = prepared.market.closes.shape
     if k == 1 and prepared.rows[0].size == n:  # one symbol with every bar: the evaluation is the answer

@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from tradewind.backtest.report import BacktestReport
 from tradewind.indicators import catalog
@@ -100,7 +101,7 @@ th { background: #f5f5f5; } td:first-child, th:first-child { text-align: left; }
 """
 
 
-def _thin(values: np.ndarray, keep: np.ndarray) -> list[float | None]:
+def _thin(values: npt.NDArray[Any], keep: npt.NDArray[Any]) -> list[float | None]:
     out = values[keep]
     return [None if not np.isfinite(v) else float(v) for v in out]
 
@@ -110,7 +111,7 @@ def _payload(report: BacktestReport) -> dict[str, Any]:
     bars = run.prepared.bars[0]
     n = run.equity.size
     stride = max(1, -(-n // MAX_POINTS))
-    keep = np.arange(0, n, stride)
+    keep: npt.NDArray[Any] = np.arange(0, n, stride)
     if keep[-1] != n - 1:
         keep = np.append(keep, n - 1)
     close = run.prepared.market.closes[:, 0]

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
@@ -67,18 +69,18 @@ def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def drawdown(equity: np.ndarray) -> np.ndarray:
+def drawdown(equity: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """Fraction below the running peak at each bar (0 at a new high)."""
     peak = np.maximum.accumulate(equity)
-    result: np.ndarray = 1.0 - equity / peak
+    result: npt.NDArray[Any] = 1.0 - equity / peak
     return result
 
 
-def max_drawdown_pct(equity: np.ndarray) -> float:
+def max_drawdown_pct(equity: npt.NDArray[Any]) -> float:
     return float(drawdown(equity).max() * 100.0) if equity.size else 0.0
 
 
-def _drawdown_spells(dd: np.ndarray) -> tuple[int, int, int, np.ndarray]:
+def _drawdown_spells(dd: npt.NDArray[Any]) -> tuple[int, int, int, npt.NDArray[Any]]:
     """Longest spell below a peak (length, first bar, last bar) and each spell's depth."""
     edges = np.diff(np.concatenate([[0], (dd > 0).astype(np.int8), [0]]))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
@@ -89,14 +91,14 @@ def _drawdown_spells(dd: np.ndarray) -> tuple[int, int, int, np.ndarray]:
     return int(lengths[k]), int(starts[k]), int(ends[k] - 1), np.maximum.reduceat(dd, starts)
 
 
-def sharpe_ratio(returns: np.ndarray, periods_per_year: float) -> float | None:
+def sharpe_ratio(returns: npt.NDArray[Any], periods_per_year: float) -> float | None:
     if returns.size < 2:
         return None
     std = returns.std(ddof=1)
     return _finite(returns.mean() / std * math.sqrt(periods_per_year)) if std > 0 else None
 
 
-def probabilistic_sharpe(returns: np.ndarray, benchmark: float = 0.0) -> float | None:
+def probabilistic_sharpe(returns: npt.NDArray[Any], benchmark: float = 0.0) -> float | None:
     """P(true per-bar Sharpe > benchmark), Bailey & Lopez de Prado, with skew and kurtosis of the returns."""
     n = returns.size
     if n < 3:

@@ -9,7 +9,10 @@ so a report is reproducible.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
 PERCENTILES: tuple[int, ...] = (5, 25, 50, 75, 95)
@@ -24,7 +27,7 @@ class MonteCarlo(BaseModel):
     probability_of_loss_pct: float
 
 
-def resample_trades(trade_returns: np.ndarray, samples: int = 1000, seed: int = 7) -> MonteCarlo | None:
+def resample_trades(trade_returns: npt.NDArray[Any], samples: int = 1000, seed: int = 7) -> MonteCarlo | None:
     """`trade_returns`: each trade's P&L over the equity before its entry (0.01 = +1% of equity)."""
     if trade_returns.size < 2:
         return None

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from tradewind.backtest.engine import BacktestOptions, Run, prepare, simulate_strategy
@@ -40,8 +41,8 @@ class BacktestReport:
         return pd.to_datetime(self.run.prepared.market.times, utc=True)
 
     @property
-    def drawdown_pct(self) -> np.ndarray:
-        result: np.ndarray = drawdown(self.run.equity) * 100.0
+    def drawdown_pct(self) -> npt.NDArray[Any]:
+        result: npt.NDArray[Any] = drawdown(self.run.equity) * 100.0
         return result
 
     def to_dict(self) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
@@ -22,22 +23,22 @@ from tradewind.execution import layout as L
 
 @dataclass(frozen=True)
 class TradeTable:
-    symbol: np.ndarray  # int index into the run's symbols
-    side: np.ndarray  # +1 long, -1 short
-    entry_bar: np.ndarray
-    exit_bar: np.ndarray
-    entry_price: np.ndarray
-    exit_price: np.ndarray
-    size: np.ndarray
-    pnl: np.ndarray
-    fees: np.ndarray
-    reason: np.ndarray
+    symbol: npt.NDArray[Any]  # int index into the run's symbols
+    side: npt.NDArray[Any]  # +1 long, -1 short
+    entry_bar: npt.NDArray[Any]
+    exit_bar: npt.NDArray[Any]
+    entry_price: npt.NDArray[Any]
+    exit_price: npt.NDArray[Any]
+    size: npt.NDArray[Any]
+    pnl: npt.NDArray[Any]
+    fees: npt.NDArray[Any]
+    reason: npt.NDArray[Any]
 
     @property
-    def return_pct(self) -> np.ndarray:
+    def return_pct(self) -> npt.NDArray[Any]:
         basis = self.entry_price * self.size
         with np.errstate(divide="ignore", invalid="ignore"):
-            result: np.ndarray = np.where(basis > 0, self.pnl / basis * 100.0, 0.0)
+            result: npt.NDArray[Any] = np.where(basis > 0, self.pnl / basis * 100.0, 0.0)
         return result
 
     def __len__(self) -> int:

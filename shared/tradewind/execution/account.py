@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from tradewind.execution import layout as L
 from tradewind.execution.kernel import simulate
@@ -22,15 +24,15 @@ _DAY_NS = 86_400 * 10**9
 class Market:
     """Aligned bars of every symbol: (bars, symbols) float64, NaN where a symbol has no bar."""
 
-    times: np.ndarray  # int64 UTC nanoseconds of each bar's open
-    opens: np.ndarray
-    highs: np.ndarray
-    lows: np.ndarray
-    closes: np.ndarray
+    times: npt.NDArray[Any]  # int64 UTC nanoseconds of each bar's open
+    opens: npt.NDArray[Any]
+    highs: npt.NDArray[Any]
+    lows: npt.NDArray[Any]
+    closes: npt.NDArray[Any]
 
     @property
-    def days(self) -> np.ndarray:
-        result: np.ndarray = self.times // _DAY_NS
+    def days(self) -> npt.NDArray[Any]:
+        result: npt.NDArray[Any] = self.times // _DAY_NS
         return result
 
 
@@ -48,17 +50,17 @@ class Account:
         self.acct[L.C_DAY] = -1.0
         self.acct[L.C_DAY_START] = cash
         self.acct[L.C_EXPOSURE_EQ] = cash
-        self.fills = np.zeros((capacity, L.N_FILL))
-        self.equity = np.zeros(0)
+        self.fills: npt.NDArray[Any] = np.zeros((capacity, L.N_FILL))
+        self.equity: npt.NDArray[Any] = np.zeros(0)
 
     @property
     def fill_count(self) -> int:
         return int(self.acct[L.C_FILLS])
 
-    def fill_log(self) -> np.ndarray:
+    def fill_log(self) -> npt.NDArray[Any]:
         return self.fills[: self.fill_count]
 
-    def _advance(self, market: Market, signals: np.ndarray, aux: np.ndarray, start: int, stop: int) -> None:
+    def _advance(self, market: Market, signals: npt.NDArray[Any], aux: npt.NDArray[Any], start: int, stop: int) -> None:
         p = self.program
         simulate(
             market.opens,
@@ -85,8 +87,8 @@ class Account:
         cls,
         program: Program,
         market: Market,
-        signals: np.ndarray,
-        aux: np.ndarray,
+        signals: npt.NDArray[Any],
+        aux: npt.NDArray[Any],
         *,
         cash: float,
         symbols: Sequence[str],
@@ -102,7 +104,7 @@ class Account:
                 return account
             capacity = account.fill_count + 16
 
-    def step(self, market: Market, signals: np.ndarray, aux: np.ndarray) -> np.ndarray:
+    def step(self, market: Market, signals: npt.NDArray[Any], aux: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """Play the bar after the last one played (market holds the history up to it); return its fills."""
         bar = int(self.acct[L.C_NEXT_BAR])
         per_bar = self.sym.shape[0] * (self.orders.shape[1] + self.program.take_profit.shape[0] + 3)

@@ -34,7 +34,10 @@ loop (`_quiet_bars`); a test holds that fast path to the general loop.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from tradewind.execution.jit import njit
 from tradewind.execution.layout import (
@@ -128,7 +131,7 @@ _EPS = 1e-12
 
 
 @njit(cache=True, inline="always")
-def _fee(params: np.ndarray, qty: float, price: float) -> float:
+def _fee(params: npt.NDArray[Any], qty: float, price: float) -> float:
     if qty <= 0.0:
         return 0.0
     fee = params[P_COMM_PCT] * qty * price + params[P_COMM_SHARE] * qty + params[P_COMM_ORDER]
@@ -136,7 +139,7 @@ def _fee(params: np.ndarray, qty: float, price: float) -> float:
 
 
 @njit(cache=True, inline="always")
-def _market(params: np.ndarray, price: float, direction: float) -> float:
+def _market(params: npt.NDArray[Any], price: float, direction: float) -> float:
     """The price a market or stop order gets: slippage always moves it against the order."""
     return float(price * (1.0 + direction * params[P_SLIP_FRAC]) + direction * params[P_SLIP_PRICE])
 
@@ -148,8 +151,8 @@ def _floor_lot(qty: float, lot: float) -> float:
 
 @njit(cache=True)
 def _log(
-    fills: np.ndarray,
-    acct: np.ndarray,
+    fills: npt.NDArray[Any],
+    acct: npt.NDArray[Any],
     bar: int,
     symbol: int,
     qty: float,
@@ -178,11 +181,11 @@ def _log(
 
 @njit(cache=True)
 def _open(
-    params: np.ndarray,
-    aux: np.ndarray,
-    sym: np.ndarray,
-    acct: np.ndarray,
-    fills: np.ndarray,
+    params: npt.NDArray[Any],
+    aux: npt.NDArray[Any],
+    sym: npt.NDArray[Any],
+    acct: npt.NDArray[Any],
+    fills: npt.NDArray[Any],
     j: int,
     bar: int,
     info_bar: int,
@@ -213,10 +216,10 @@ def _open(
 
 @njit(cache=True)
 def _close(
-    params: np.ndarray,
-    sym: np.ndarray,
-    acct: np.ndarray,
-    fills: np.ndarray,
+    params: npt.NDArray[Any],
+    sym: npt.NDArray[Any],
+    acct: npt.NDArray[Any],
+    fills: npt.NDArray[Any],
     j: int,
     bar: int,
     qty: float,
@@ -247,10 +250,10 @@ def _close(
 
 @njit(cache=True)
 def _entry_size(
-    params: np.ndarray,
-    aux: np.ndarray,
-    sym: np.ndarray,
-    acct: np.ndarray,
+    params: npt.NDArray[Any],
+    aux: npt.NDArray[Any],
+    sym: npt.NDArray[Any],
+    acct: npt.NDArray[Any],
     j: int,
     info_bar: int,
     direction: float,
@@ -303,12 +306,12 @@ def _entry_size(
 
 @njit(cache=True)
 def _work_entries(
-    params: np.ndarray,
-    aux: np.ndarray,
-    sym: np.ndarray,
-    orders: np.ndarray,
-    acct: np.ndarray,
-    fills: np.ndarray,
+    params: npt.NDArray[Any],
+    aux: npt.NDArray[Any],
+    sym: npt.NDArray[Any],
+    orders: npt.NDArray[Any],
+    acct: npt.NDArray[Any],
+    fills: npt.NDArray[Any],
     j: int,
     bar: int,
     o: float,
@@ -363,12 +366,12 @@ def _work_entries(
 
 @njit(cache=True)
 def _protect(
-    params: np.ndarray,
-    aux: np.ndarray,
-    tp: np.ndarray,
-    sym: np.ndarray,
-    acct: np.ndarray,
-    fills: np.ndarray,
+    params: npt.NDArray[Any],
+    aux: npt.NDArray[Any],
+    tp: npt.NDArray[Any],
+    sym: npt.NDArray[Any],
+    acct: npt.NDArray[Any],
+    fills: npt.NDArray[Any],
     j: int,
     bar: int,
     o: float,
@@ -423,11 +426,11 @@ def _protect(
 
 @njit(cache=True)
 def _take_profit(
-    params: np.ndarray,
-    tp: np.ndarray,
-    sym: np.ndarray,
-    acct: np.ndarray,
-    fills: np.ndarray,
+    params: npt.NDArray[Any],
+    tp: npt.NDArray[Any],
+    sym: npt.NDArray[Any],
+    acct: npt.NDArray[Any],
+    fills: npt.NDArray[Any],
     j: int,
     bar: int,
     level: int,
@@ -443,10 +446,10 @@ def _take_profit(
 
 @njit(cache=True)
 def _exit(
-    params: np.ndarray,
-    sym: np.ndarray,
-    acct: np.ndarray,
-    fills: np.ndarray,
+    params: npt.NDArray[Any],
+    sym: npt.NDArray[Any],
+    acct: npt.NDArray[Any],
+    fills: npt.NDArray[Any],
     j: int,
     bar: int,
     close: float,
@@ -464,13 +467,13 @@ def _exit(
 
 @njit(cache=True)
 def _place_entry(
-    params: np.ndarray,
-    aux: np.ndarray,
-    sym: np.ndarray,
-    orders: np.ndarray,
-    acct: np.ndarray,
-    fills: np.ndarray,
-    weights: np.ndarray,
+    params: npt.NDArray[Any],
+    aux: npt.NDArray[Any],
+    sym: npt.NDArray[Any],
+    orders: npt.NDArray[Any],
+    acct: npt.NDArray[Any],
+    fills: npt.NDArray[Any],
+    weights: npt.NDArray[Any],
     j: int,
     bar: int,
     direction: float,
@@ -502,7 +505,7 @@ def _place_entry(
 
 
 @njit(cache=True)
-def _cancel_entries(sym: np.ndarray, orders: np.ndarray, j: int) -> None:
+def _cancel_entries(sym: npt.NDArray[Any], orders: npt.NDArray[Any], j: int) -> None:
     sym[j, Y_ENTRY_PENDING] = 0.0
     for m in range(orders.shape[1]):
         orders[j, m, O_ACTIVE] = 0.0
@@ -510,15 +513,15 @@ def _cancel_entries(sym: np.ndarray, orders: np.ndarray, j: int) -> None:
 
 @njit(cache=True)
 def _quiet_bars(
-    highs: np.ndarray,
-    lows: np.ndarray,
-    closes: np.ndarray,
-    signals: np.ndarray,
-    days: np.ndarray,
-    params: np.ndarray,
-    sym: np.ndarray,
-    acct: np.ndarray,
-    equity: np.ndarray,
+    highs: npt.NDArray[Any],
+    lows: npt.NDArray[Any],
+    closes: npt.NDArray[Any],
+    signals: npt.NDArray[Any],
+    days: npt.NDArray[Any],
+    params: npt.NDArray[Any],
+    sym: npt.NDArray[Any],
+    acct: npt.NDArray[Any],
+    equity: npt.NDArray[Any],
     i: int,
     stop: int,
     static_levels: bool,
@@ -581,21 +584,21 @@ def _quiet_bars(
 
 @njit(cache=True, nogil=True)
 def simulate(
-    opens: np.ndarray,
-    highs: np.ndarray,
-    lows: np.ndarray,
-    closes: np.ndarray,
-    signals: np.ndarray,
-    aux: np.ndarray,
-    days: np.ndarray,
-    params: np.ndarray,
-    weights: np.ndarray,
-    tp: np.ndarray,
-    sym: np.ndarray,
-    orders: np.ndarray,
-    acct: np.ndarray,
-    fills: np.ndarray,
-    equity: np.ndarray,
+    opens: npt.NDArray[Any],
+    highs: npt.NDArray[Any],
+    lows: npt.NDArray[Any],
+    closes: npt.NDArray[Any],
+    signals: npt.NDArray[Any],
+    aux: npt.NDArray[Any],
+    days: npt.NDArray[Any],
+    params: npt.NDArray[Any],
+    weights: npt.NDArray[Any],
+    tp: npt.NDArray[Any],
+    sym: npt.NDArray[Any],
+    orders: npt.NDArray[Any],
+    acct: npt.NDArray[Any],
+    fills: npt.NDArray[Any],
+    equity: npt.NDArray[Any],
     start: int,
     stop: int,
 ) -> None:

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from tradewind.execution import layout as L
@@ -46,8 +48,8 @@ class Step:
     """What one time slot produced: each symbol's signals (see layout.S_*), the fills, the equity."""
 
     bar: int
-    signals: np.ndarray  # (4, symbols) uint8
-    fills: np.ndarray  # (k, layout.N_FILL)
+    signals: npt.NDArray[Any]  # (4, symbols) uint8
+    fills: npt.NDArray[Any]  # (k, layout.N_FILL)
     equity: float
 
 
@@ -58,8 +60,8 @@ class LiveSession:
         self._account = Account(compile_policy(strategy, broker, fill), self.symbols, cash)
         self._times: list[int] = []
         self._columns: dict[str, list[list[float]]] = {c: [[] for _ in self.symbols] for c in _COLUMNS}
-        self._signals = np.zeros((L.N_SIGNALS, 0, len(self.symbols)), dtype=np.uint8)
-        self._aux = np.zeros((L.N_AUX, 0, len(self.symbols)))
+        self._signals: npt.NDArray[Any] = np.zeros((L.N_SIGNALS, 0, len(self.symbols)), dtype=np.uint8)
+        self._aux: npt.NDArray[Any] = np.zeros((L.N_AUX, 0, len(self.symbols)))
 
     def on_bars(self, bars: Sequence[Bar]) -> Step:
         """Play one time slot: the closed bars of some or all of the universe's symbols, all opening then."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from tradewind.execution import layout as L
 from tradewind.execution.costs import BrokerProfile
@@ -26,13 +28,13 @@ FRACTIONAL_LOT = 1e-6
 
 @dataclass(frozen=True)
 class Program:
-    params: np.ndarray
-    weights: np.ndarray
-    take_profit: np.ndarray
+    params: npt.NDArray[Any]
+    weights: npt.NDArray[Any]
+    take_profit: npt.NDArray[Any]
     lot: float = 1.0  # the broker's share granularity
     fractional: frozenset[str] = frozenset()  # symbols traded in fractions whatever the broker's default
 
-    def lots(self, symbols: Sequence[str]) -> np.ndarray:
+    def lots(self, symbols: Sequence[str]) -> npt.NDArray[Any]:
         return np.array([FRACTIONAL_LOT if s in self.fractional else self.lot for s in symbols])
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from tradewind.indicators._talib import abstract, talib
@@ -87,8 +89,8 @@ def input_sources(spec: IndicatorSpec, sources: Mapping[str, str] | None = None)
 
 
 def gather(
-    spec: IndicatorSpec, data: Mapping[str, np.ndarray], sources: Mapping[str, str] | None = None
-) -> list[np.ndarray]:
+    spec: IndicatorSpec, data: Mapping[str, npt.NDArray[Any]], sources: Mapping[str, str] | None = None
+) -> list[npt.NDArray[Any]]:
     arrays = []
     for column in input_sources(spec, sources):
         if column not in data:
@@ -112,10 +114,10 @@ def lookback(spec: IndicatorSpec, params: Params) -> int:
 
 def compute(
     name: str,
-    data: Mapping[str, np.ndarray],
+    data: Mapping[str, npt.NDArray[Any]],
     params: Params | None = None,
     sources: Mapping[str, str] | None = None,
-) -> dict[str, np.ndarray]:
+) -> dict[str, npt.NDArray[Any]]:
     spec = get(name)
     resolved = resolve_params(spec, params)
     arrays = gather(spec, data, sources)
@@ -130,9 +132,9 @@ def compute(
     return dict(zip(spec.output_names, outputs, strict=True))
 
 
-def bar_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+def bar_arrays(frame: pd.DataFrame) -> dict[str, npt.NDArray[Any]]:
     """Columns of a canonical bar frame as the arrays `compute` takes."""
-    data = {c: frame[c].to_numpy(dtype="float64") for c in frame.columns if c != "time"}
+    data: dict[str, npt.NDArray[Any]] = {c: frame[c].to_numpy(dtype="float64") for c in frame.columns if c != "time"}
     if "time" in frame.columns:
         data["time"] = pd.DatetimeIndex(frame["time"]).as_unit("ns").asi8
     return data

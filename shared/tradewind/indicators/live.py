@@ -29,6 +29,7 @@ from functools import partial
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tradewind.indicators import catalog, parabolic
@@ -189,13 +190,13 @@ class _ExtraLive:
         return {"opened": True, "last": self.last, "extra": self.live.state()}
 
 
-class _RenamedWindow(Mapping[str, np.ndarray]):
+class _RenamedWindow(Mapping[str, npt.NDArray[Any]]):
     """The window seen through an indicator's input names (e.g. `high` fed from `open`)."""
 
     def __init__(self, window: BarWindow, names: dict[str, str]) -> None:
         self._window, self._names = window, names
 
-    def __getitem__(self, name: str) -> np.ndarray:
+    def __getitem__(self, name: str) -> npt.NDArray[Any]:
         return self._window[self._names[name]]
 
     def __iter__(self) -> Any:

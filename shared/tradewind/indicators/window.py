@@ -9,13 +9,15 @@ snapshot writer read them without copying.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 TIME = "time"
 
 
-class BarWindow(Mapping[str, np.ndarray]):
+class BarWindow(Mapping[str, npt.NDArray[Any]]):
     def __init__(self, columns: Sequence[str], keep: int) -> None:
         if keep < 1:
             raise ValueError("a window keeps at least one bar")
@@ -33,7 +35,7 @@ class BarWindow(Mapping[str, np.ndarray]):
     def __iter__(self) -> Iterator[str]:
         return iter(self.columns)
 
-    def __getitem__(self, column: str) -> np.ndarray:
+    def __getitem__(self, column: str) -> npt.NDArray[Any]:
         return self._data[column][self._start : self._end]
 
     @property

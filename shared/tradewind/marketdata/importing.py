@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -118,14 +120,14 @@ class _Rows:
     """The working frame plus each row's line number in the source, for reporting."""
 
     frame: pd.DataFrame
-    lines: np.ndarray
+    lines: npt.NDArray[Any]
     issues: list[RowIssue] = field(default_factory=list)
 
-    def flag(self, mask: np.ndarray, problem: str, action: str | None) -> None:
+    def flag(self, mask: npt.NDArray[Any], problem: str, action: str | None) -> None:
         for line in self.lines[mask]:
             self.issues.append(RowIssue(line=int(line), problem=problem, action=action))
 
-    def drop(self, mask: np.ndarray, problem: str, repair: bool) -> None:
+    def drop(self, mask: npt.NDArray[Any], problem: str, repair: bool) -> None:
         if not mask.any():
             return
         self.flag(mask, problem, "dropped" if repair else None)
@@ -144,7 +146,7 @@ def import_file(path: Path, options: ImportOptions) -> ImportResult:
     return import_frame(raw, lines, options)
 
 
-def import_frame(raw: pd.DataFrame, lines: np.ndarray, options: ImportOptions) -> ImportResult:
+def import_frame(raw: pd.DataFrame, lines: npt.NDArray[Any], options: ImportOptions) -> ImportResult:
     """Validate an already-read table whose row i came from source line `lines[i]`."""
     mapped = _map_columns(raw, options)
     rows = _Rows(frame=mapped, lines=lines)
@@ -182,7 +184,7 @@ def back_adjust(frame: pd.DataFrame) -> pd.DataFrame:
     return adjusted
 
 
-def _read_raw(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
+def _read_raw(path: Path) -> tuple[pd.DataFrame, npt.NDArray[Any]]:
     if not path.is_file():
         raise MarketDataError(f"no such file: {path}")
     if path.suffix.lower() in (".parquet", ".pq"):

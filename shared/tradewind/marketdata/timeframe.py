@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -73,7 +75,7 @@ class Timeframe(StrEnum):
             return days - pd.to_timedelta(days.day_of_week, unit="D")
         return times.floor(self.pandas_rule)
 
-    def is_aligned(self, times: pd.DatetimeIndex) -> np.ndarray:
+    def is_aligned(self, times: pd.DatetimeIndex) -> npt.NDArray[Any]:
         """Which timestamps are exact bar open times of this timeframe."""
         return np.asarray(self.floor_index(times) == times)
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from tradewind.backtest.engine import BacktestOptions, Prepared, prepare, simulate_strategy
@@ -22,7 +23,7 @@ from tradewind.strategy.model import Strategy
 Row = dict[str, Any]
 
 
-def per_bar_sharpe(equity: np.ndarray) -> float | None:
+def per_bar_sharpe(equity: npt.NDArray[Any]) -> float | None:
     """Mean over standard deviation of bar returns, not annualised: what the overfitting guard compares."""
     returns = np.diff(equity) / equity[:-1]
     if returns.size < 2:

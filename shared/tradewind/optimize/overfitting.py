@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from tradewind.backtest.metrics import probabilistic_sharpe
 
 _EULER_GAMMA = 0.5772156649015329
 
 
-def expected_max_sharpe(trial_sharpes: np.ndarray) -> float:
+def expected_max_sharpe(trial_sharpes: npt.NDArray[Any]) -> float:
     """Expected maximum per-bar Sharpe of len(trial_sharpes) independent skill-less trials."""
     trials = trial_sharpes.size
     spread = float(np.std(trial_sharpes, ddof=1))
@@ -30,7 +32,7 @@ def expected_max_sharpe(trial_sharpes: np.ndarray) -> float:
     )
 
 
-def deflated_sharpe(best_returns: np.ndarray, trial_sharpes: np.ndarray) -> float | None:
+def deflated_sharpe(best_returns: npt.NDArray[Any], trial_sharpes: npt.NDArray[Any]) -> float | None:
     """P(the best trial's true Sharpe > what luck alone gives the best of these trials)."""
     finite = trial_sharpes[np.isfinite(trial_sharpes)]
     if finite.size < 2:

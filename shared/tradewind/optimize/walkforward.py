@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -82,7 +83,7 @@ def walk_forward(
     if not starts:
         raise ValueError(f"{grid.size} bars are too few for a {train}-bar training and {test}-bar test window")
     results: list[Window] = []
-    returns: list[np.ndarray] = []
+    returns: list[npt.NDArray[Any]] = []
     for k, start in enumerate(starts):
         in_sample = _slice(data, grid[start], grid[start + train - 1])
         found = optimize(strategy, in_sample, options, request)

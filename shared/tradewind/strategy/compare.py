@@ -10,7 +10,10 @@ count. A bar where either value is NaN has no side and breaks a cross.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from tradewind.execution.jit import njit
 from tradewind.strategy.conditions import RELATIVE_TOLERANCE
@@ -19,7 +22,7 @@ _UNKNOWN = 2.0
 
 
 @njit(cache=True, nogil=True)
-def _sides(a: np.ndarray, b: np.ndarray, tolerance: float, out: np.ndarray) -> None:
+def _sides(a: npt.NDArray[Any], b: npt.NDArray[Any], tolerance: float, out: npt.NDArray[Any]) -> None:
     for i in range(out.size):
         x = a[i if a.size > 1 else 0]
         y = b[i if b.size > 1 else 0]
@@ -31,7 +34,7 @@ def _sides(a: np.ndarray, b: np.ndarray, tolerance: float, out: np.ndarray) -> N
             out[i] = 1.0 if x > y else -1.0
 
 
-def sides(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def sides(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """+1 where a > b, -1 where a < b, 0 on a tie, NaN where either is undefined (0-d operands broadcast)."""
     left = np.ascontiguousarray(a, dtype=np.float64).reshape(-1)
     right = np.ascontiguousarray(b, dtype=np.float64).reshape(-1)
@@ -40,10 +43,10 @@ def sides(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def compare(op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def compare(op: str, a: npt.NDArray[Any], b: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """`op` (gt, ge, lt, le, eq) of a and b under the tie tolerance; False where either is NaN."""
     side = sides(a, b)
-    result: np.ndarray
+    result: npt.NDArray[Any]
     if op == "gt":
         result = side > 0.0
     elif op == "lt":
@@ -59,7 +62,7 @@ def compare(op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return result
 
 
-def crosses(a: np.ndarray, b: np.ndarray, upward: bool) -> np.ndarray:
+def crosses(a: npt.NDArray[Any], b: npt.NDArray[Any], upward: bool) -> npt.NDArray[Any]:
     side = sides(a, b)
     coded = np.where(np.isnan(side), _UNKNOWN, side)
     decided = coded != 0.0
@@ -68,15 +71,15 @@ def crosses(a: np.ndarray, b: np.ndarray, upward: bool) -> np.ndarray:
     previous = np.full(side.size, _UNKNOWN)
     previous[1:] = np.where(last[:-1] >= 0, coded[np.maximum(last[:-1], 0)], _UNKNOWN)
     target = 1.0 if upward else -1.0
-    result: np.ndarray = (coded == target) & (previous == -target)
+    result: npt.NDArray[Any] = (coded == target) & (previous == -target)
     return result
 
 
-def within(flags: np.ndarray, bars: int) -> np.ndarray:
+def within(flags: npt.NDArray[Any], bars: int) -> npt.NDArray[Any]:
     """True where `flags` held on this bar or on one of the `bars - 1` before it."""
     counts = np.cumsum(flags, dtype=np.int64)
     earlier = np.zeros_like(counts)
     if bars < counts.size:
         earlier[bars:] = counts[:-bars]
-    result: np.ndarray = (counts - earlier) > 0
+    result: npt.NDArray[Any] = (counts - earlier) > 0
     return result

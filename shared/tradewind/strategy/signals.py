@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from tradewind.execution.layout import (
@@ -48,18 +50,18 @@ from tradewind.strategy.conditions import (
 from tradewind.strategy.model import PRICE_COLUMNS, Indicator, Strategy
 from tradewind.strategy.ranges import ParamRange, fixed
 
-Bars = Mapping[str, np.ndarray]
+Bars = Mapping[str, npt.NDArray[Any]]
 # Indicator outputs already computed, keyed by (function, params, inputs, timeframe): a sweep
 # over stop-loss levels recomputes nothing, one over RSI periods computes each period once.
-IndicatorCache = MutableMapping[tuple[object, ...], dict[str, np.ndarray]]
+IndicatorCache = MutableMapping[tuple[object, ...], dict[str, npt.NDArray[Any]]]
 
 
 @dataclass(frozen=True)
 class Evaluation:
     """Per-bar decisions of one symbol: `signals` (4, n) uint8 and `aux` (3, n) float64 (see layout)."""
 
-    signals: np.ndarray
-    aux: np.ndarray
+    signals: npt.NDArray[Any]
+    aux: npt.NDArray[Any]
 
 
 def indicator_params(indicator: Indicator) -> dict[str, float]:
@@ -75,9 +77,9 @@ class _Evaluator:
         self._bars = bars
         self._n = len(bars["close"])
         self._cache: IndicatorCache = cache if cache is not None else {}
-        self._higher: dict[str, tuple[dict[str, np.ndarray], np.ndarray]] = {}
+        self._higher: dict[str, tuple[dict[str, npt.NDArray[Any]], npt.NDArray[Any]]] = {}
 
-    def _bars_at(self, timeframe: str) -> tuple[Bars, np.ndarray | None]:
+    def _bars_at(self, timeframe: str) -> tuple[Bars, npt.NDArray[Any] | None]:
         """Bars of `timeframe` and, for a higher one, the index of the value each base bar may see."""
         if not timeframe or timeframe == self._strategy.universe.timeframe.value:
             return self._bars, None
@@ -99,7 +101,7 @@ class _Evaluator:
         arrays, visible = self._higher[timeframe]
         return arrays, visible
 
-    def _indicator(self, name: str, timeframe: str) -> dict[str, np.ndarray]:
+    def _indicator(self, name: str, timeframe: str) -> dict[str, npt.NDArray[Any]]:
         indicator = self._strategy.indicators[name]
         params = indicator_params(indicator)
         key = (
@@ -114,7 +116,7 @@ class _Evaluator:
             self._cache[key] = catalog.compute(indicator.function, bars, params, indicator.inputs)
         return self._cache[key]
 
-    def operand(self, operand: Operand) -> np.ndarray:
+    def operand(self, operand: Operand) -> npt.NDArray[Any]:
         if isinstance(operand, float | int | ParamRange):
             return np.array(fixed(operand))  # 0-d: broadcasts against the series it meets
         base, _, timeframe = operand.partition("@")
@@ -134,8 +136,8 @@ class _Evaluator:
         aligned[seen] = series[visible[seen]]
         return aligned
 
-    def condition(self, node: Condition) -> np.ndarray:
-        result: np.ndarray
+    def condition(self, node: Condition) -> npt.NDArray[Any]:
+        result: npt.NDArray[Any]
         if isinstance(node, Binary):
             left, right = (self.operand(x) for x in node.pair)
             if isinstance(node, CrossesAbove | CrossesBelow):
@@ -156,7 +158,7 @@ class _Evaluator:
                 result = values > 0 if node.pattern.direction == "bullish" else values < 0
         return result
 
-    def atr(self, period: int, multiple: float) -> np.ndarray:
+    def atr(self, period: int, multiple: float) -> npt.NDArray[Any]:
         key = ("ATR", period, self._n)
         if key not in self._cache:
             self._cache[key] = catalog.compute("ATR", self._bars, {"timeperiod": period})

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-import numpy as np
+import numpy.typing as npt
 
 from tradewind.indicators.spec import IndicatorSpec
 
-Arrays = Mapping[str, np.ndarray]
+Arrays = Mapping[str, npt.NDArray[Any]]
 Params = Mapping[str, float | int]
 
 
@@ -24,7 +24,7 @@ class LiveExtra(Protocol):
 class Extra(Protocol):
     spec: IndicatorSpec
 
-    def compute(self, data: Arrays, params: Params) -> dict[str, np.ndarray]: ...
+    def compute(self, data: Arrays, params: Params) -> dict[str, npt.NDArray[Any]]: ...
 
     def window(self, params: Params) -> int:
         """How many trailing bars the live form needs the engine to keep."""

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from tradewind.indicators._talib import talib
 from tradewind.indicators.extras.base import Arrays, Params
@@ -58,7 +59,7 @@ SPEC = IndicatorSpec(
 )
 
 
-def _shift(values: np.ndarray, bars: int) -> np.ndarray:
+def _shift(values: npt.NDArray[Any], bars: int) -> npt.NDArray[Any]:
     if bars == 0:
         return values
     out = np.full_like(values, np.nan)
@@ -84,7 +85,7 @@ class _Live:
 class Ichimoku:
     spec = SPEC
 
-    def compute(self, data: Arrays, params: Params) -> dict[str, np.ndarray]:
+    def compute(self, data: Arrays, params: Params) -> dict[str, npt.NDArray[Any]]:
         high, low, close = data["high"], data["low"], data["close"]
         displacement = int(params["displacement"])
         tenkan = talib.MIDPRICE(high, low, timeperiod=int(params["tenkan"]))

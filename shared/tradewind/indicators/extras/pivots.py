@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from tradewind.indicators.extras.base import Arrays, Params
 from tradewind.indicators.extras.sessions import ANCHOR_PARAMETER, session_keys, session_starts
@@ -87,7 +88,7 @@ class _Live:
 class Pivots:
     spec = SPEC
 
-    def compute(self, data: Arrays, params: Params) -> dict[str, np.ndarray]:
+    def compute(self, data: Arrays, params: Params) -> dict[str, npt.NDArray[Any]]:
         high, low, close = data["high"], data["low"], data["close"]
         keys = session_keys(data["time"], int(params["anchor"]))
         starts = session_starts(keys)

@@ -7,7 +7,10 @@ Batch and live call this same function, so they can never disagree on a boundary
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from tradewind.indicators.spec import ParameterSpec, ParameterType
 
@@ -24,7 +27,7 @@ ANCHOR_PARAMETER = ParameterSpec(
 _THURSDAY_TO_MONDAY = 3
 
 
-def session_keys(times_ns: np.ndarray, anchor: int) -> np.ndarray:
+def session_keys(times_ns: npt.NDArray[Any], anchor: int) -> npt.NDArray[Any]:
     stamps = np.asarray(times_ns, dtype="int64").astype("datetime64[ns]")
     if anchor == MONTH:
         return stamps.astype("datetime64[M]").astype("int64")
@@ -34,6 +37,6 @@ def session_keys(times_ns: np.ndarray, anchor: int) -> np.ndarray:
     return days
 
 
-def session_starts(keys: np.ndarray) -> np.ndarray:
+def session_starts(keys: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """Index of the first bar of each session."""
     return np.concatenate(([0], np.flatnonzero(np.diff(keys)) + 1)) if len(keys) else np.zeros(0, dtype=np.int64)

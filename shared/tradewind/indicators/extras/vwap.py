@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from tradewind.indicators.extras.base import Arrays, Params
 from tradewind.indicators.extras.sessions import ANCHOR_PARAMETER, session_keys, session_starts
@@ -56,7 +57,7 @@ class _Live:
 class SessionVwap:
     spec = SPEC
 
-    def compute(self, data: Arrays, params: Params) -> dict[str, np.ndarray]:
+    def compute(self, data: Arrays, params: Params) -> dict[str, npt.NDArray[Any]]:
         volume = data["volume"]
         pv = _typical(data["high"], data["low"], data["close"]) * volume
         starts = session_starts(session_keys(data["time"], int(params["anchor"])))
