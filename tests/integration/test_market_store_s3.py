@@ -48,11 +48,13 @@ def keys(client: Any) -> list[str]:
 def test_round_trip_with_year_partitions_under_a_prefix(s3: Any) -> None:
     store = s3_market_store(BUCKET, prefix="lake", client=s3)
     meta = store.write(DAILY, bars("2020-12-30", 4), source="test", adjustment=Adjustment.BACK_ADJUSTED)
-    assert keys(s3) == [
-        f"lake/NVDA/1d/{meta.version}/2020.parquet",
-        f"lake/NVDA/1d/{meta.version}/2021.parquet",
-        "lake/NVDA/1d/_meta.json",
-    ]
+    assert keys(s3) == sorted(
+        [
+            f"lake/NVDA/1d/{meta.version}/2020.parquet",
+            f"lake/NVDA/1d/{meta.version}/2021.parquet",
+            "lake/NVDA/1d/_meta.json",
+        ]
+    )
     again = s3_market_store(BUCKET, prefix="lake", client=s3)
     assert again.metadata(DAILY) == meta
     got = again.read(DAILY, start=datetime(2020, 12, 31, tzinfo=UTC))
