@@ -14,6 +14,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewind import resources
 
+# The PelicanPay sandbox's well-known credentials: public, so only stages that talk to
+# the sandbox may use them (a deployed stage accepting them would accept forged webhooks).
+SANDBOX_PELICANPAY_API_KEY = "sandbox-api-key"
+SANDBOX_PELICANPAY_WEBHOOK_SECRET = "sandbox-webhook-secret"
+SANDBOX_STAGES = frozenset({"local", "test"})
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRADEWIND_", extra="ignore")
@@ -33,9 +39,23 @@ class Settings(BaseSettings):
     market_lake_dir: Path | None = None
     # PelicanPay (payments): the sandbox on loopback locally, the real service on AWS.
     pelicanpay_url: str = "http://127.0.0.1:8790"
-    pelicanpay_api_key: SecretStr = SecretStr("sandbox-api-key")
+    pelicanpay_api_key: SecretStr = SecretStr(SANDBOX_PELICANPAY_API_KEY)
     # Comma-separated: more than one while a webhook secret is being rotated.
-    pelicanpay_webhook_secrets: SecretStr = SecretStr("sandbox-webhook-secret")
+    pelicanpay_webhook_secrets: SecretStr = SecretStr(SANDBOX_PELICANPAY_WEBHOOK_SECRET)
+
+    def pelicanpay_credentials(self) -> tuple[str, tuple[str, ...]]:
+        """The API key and webhook secrets; refuses the sandbox's public ones outside sandbox stages."""
+        api_key = self.pelicanpay_api_key.get_secret_value()
+        secrets = tuple(s for s in self.pelicanpay_webhook_secrets.get_secret_value().split(",") if s)
+        sandboxed = api_key == SANDBOX_PELICANPAY_API_KEY or SANDBOX_PELICANPAY_WEBHOOK_SECRET in secrets
+        if sandboxed and self.stage not in SANDBOX_STAGES:
+            raise ValueError(
+                f"stage {self.stage!r} uses the PelicanPay sandbox credentials: set TRADEWIND_PELICANPAY_API_KEY "
+                "and TRADEWIND_PELICANPAY_WEBHOOK_SECRETS"
+            )
+        if not secrets:
+            raise ValueError("TRADEWIND_PELICANPAY_WEBHOOK_SECRETS is empty")
+        return api_key, secrets
 
     def table(self, logical: str) -> str:
         return resources.TABLES[logical].physical(self.stage)

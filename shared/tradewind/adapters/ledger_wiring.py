@@ -14,10 +14,10 @@ from tradewind.settings import get_settings
 @cache
 def money_services() -> MoneyServices:
     settings = get_settings()
-    secrets = tuple(s for s in settings.pelicanpay_webhook_secrets.get_secret_value().split(",") if s)
+    api_key, secrets = settings.pelicanpay_credentials()
     return assemble(
         DynamoLedgerRepository(settings.table("ledger"), settings.table("accounts")),
         DynamoRecordStore(settings.table("ledger")),
-        PelicanPayClient(settings.pelicanpay_url, settings.pelicanpay_api_key.get_secret_value()),
+        PelicanPayClient(settings.pelicanpay_url, api_key),
         secrets,
     )
