@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 from local.files import write_atomically
+from tradewind.cli.errors import CliError
 
 ROOT = Path(__file__).resolve().parent.parent
 _INPUTS = ("app.py", "cdk.json", "pyproject.toml", "infra", "layers", "shared/tradewind")
@@ -34,11 +37,22 @@ def fingerprint(root: Path = ROOT) -> str:
     return digest.hexdigest()
 
 
-def synthesize() -> dict[str, Any]:
-    """Imported late: CDK is slow to load and only needed on a cache miss."""
-    from infra.synth import synth_template
+_SYNTH = (
+    "import json, sys; from infra.synth import synth_template; json.dump(synth_template('local', False), sys.stdout)"
+)
 
-    return synth_template(stage="local", bundle=False)
+
+def synthesize() -> dict[str, Any]:
+    """In a child process: CDK runs a Node process of its own (jsii), which must not
+    share the local cloud's process group, signals and exit (Ctrl-C would reach it first)."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", _SYNTH], cwd=ROOT, capture_output=True, text=True, check=False, start_new_session=True
+    )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise CliError(f"the CDK app failed to synthesize for the local cloud: {last}")
+    template: dict[str, Any] = json.loads(done.stdout)
+    return template
 
 
 def local_template(cache: Path) -> dict[str, Any]:
